@@ -17,6 +17,11 @@ const SEED_FIELDS = new Set<string>(METADATA_FIELDS);
 export const STORED_READING_TS_START = '{"timestamp":"'.length + 1; // 1-based, for Lua string.sub
 export const STORED_READING_TS_END = STORED_READING_TS_START + 26;
 
+/** The timestamp a stored reading starts with. */
+export function storedReadingTimestamp(stored: string): string {
+  return stored.slice(STORED_READING_TS_START - 1, STORED_READING_TS_END);
+}
+
 export function toReading(message: ValidatedOutput): Reading {
   return {
     device_id: message.device_id,

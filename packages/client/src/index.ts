@@ -1,0 +1,8 @@
+export * from '@org/cache-core';
+export { CacheClient, type CacheClientOptions, type ListKeysOptions } from './cache-client.js';
+export { createCacheClient, type CreateCacheClientOptions } from './create-client.js';
+export { MemoryTransport, type MemoryTransportOptions } from './memory/memory-transport.js';
+export type { RedisConnectionOptions } from './redis/connection.js';
+export { mapRedisError } from './redis/redis-errors.js';
+export { RedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
+export type { CacheTransport, DeviceListQuery, KeyPage, KvSetItem } from './transport.js';

@@ -1,0 +1,190 @@
+import {
+  type CacheInfo,
+  type DeviceMetadata,
+  type DevicePage,
+  type Reading,
+  type UpsertResult,
+  coalesceReadings,
+  decodeStoredReading,
+  encodeStoredReading,
+  storedReadingTimestamp,
+} from '@org/cache-core';
+import { type DeviceIndexSource, listDevicesFrom } from '../listing/device-listing.js';
+import type { DeviceListQuery } from '../transport.js';
+import { SortedIds } from './sorted-ids.js';
+
+interface DeviceState {
+  metadata: DeviceMetadata | null;
+  /** index -> stored reading JSON (the same encoding as in Redis). */
+  readings: Map<string, string>;
+  expiry: number;
+}
+
+/** Latest state per device in process memory, with the same latest-wins and TTL rules as Redis. */
+export class MemoryDevices implements DeviceIndexSource {
+  readonly ttlMs: number;
+  readonly #devices = new Map<string, DeviceState>();
+  readonly #ids = new SortedIds();
+  /** (expiry, id) in write order; with one TTL this is expiry order, so trimming is amortized O(1). */
+  readonly #expiryQueue: [number, string][] = [];
+  #queueHead = 0;
+
+  constructor(ttlSeconds: number) {
+    this.ttlMs = ttlSeconds * 1000;
+  }
+
+  upsert(readings: readonly Reading[]): UpsertResult {
+    const now = this.#purge();
+    const batch = coalesceReadings(readings);
+    let written = 0;
+    for (const update of batch.devices) {
+      const state = this.#touch(update.deviceId, now);
+      for (const r of update.readings) {
+        const current = state.readings.get(r.index);
+        if (current === undefined || storedReadingTimestamp(current) <= r.timestamp) {
+          state.readings.set(r.index, encodeStoredReading(r));
+          written++;
+        }
+      }
+      const m = update.metadata;
+      if (m && (state.metadata === null || state.metadata.last_updated <= m.last_updated)) state.metadata = m;
+    }
+    return { written, stale: readings.length - written, devices: batch.devices.length };
+  }
+
+  storeMetadata(metadata: DeviceMetadata): void {
+    const state = this.#touch(metadata.device_id, this.#purge());
+    if (state.metadata === null || state.metadata.last_updated <= metadata.last_updated) {
+      state.metadata = structuredClone(metadata);
+    }
+  }
+
+  metadata(id: string): DeviceMetadata | null {
+    const m = this.#live(id)?.metadata;
+    return m ? structuredClone(m) : null;
+  }
+
+  readings(id: string): Reading[] {
+    const state = this.#live(id);
+    if (!state) return [];
+    return [...state.readings.keys()].sort().map((index) => decodeStoredReading(id, index, state.readings.get(index)!));
+  }
+
+  reading(id: string, index: string): Reading | null {
+    const raw = this.#live(id)?.readings.get(index);
+    return raw === undefined ? null : decodeStoredReading(id, index, raw);
+  }
+
+  indexes(id: string): string[] {
+    return [...(this.#live(id)?.readings.keys() ?? [])].sort();
+  }
+
+  list(query: DeviceListQuery): Promise<DevicePage> {
+    this.#purge();
+    return listDevicesFrom(this, query);
+  }
+
+  async scanById(after: string | null, prefix: string, offset: number, count: number, minExpiry: number) {
+    const ids = this.#ids.view((id) => this.#devices.has(id));
+    let i = after === null ? SortedIds.lowerBound(ids, prefix, false) : SortedIds.lowerBound(ids, after, true);
+    i += offset;
+    const live: [string, number][] = [];
+    let examined = 0;
+    let lastExamined = '';
+    const now = Date.now();
+    for (; i < ids.length && examined < count; i++) {
+      const id = ids[i]!;
+      if (!id.startsWith(prefix)) break;
+      examined++;
+      lastExamined = id;
+      const expiry = this.#devices.get(id)?.expiry;
+      if (expiry !== undefined && expiry > now && expiry >= minExpiry) live.push([id, expiry]);
+    }
+    return { examined, lastExamined, live };
+  }
+
+  async scanByExpiry(maxExpiry: number, skip: number, count: number, minExpiry: number) {
+    const now = Date.now();
+    const rows: [string, number][] = [];
+    for (const [id, state] of this.#devices) {
+      if (state.expiry <= maxExpiry && state.expiry > now && state.expiry >= minExpiry) rows.push([id, state.expiry]);
+    }
+    rows.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
+    return rows.slice(skip, skip + count);
+  }
+
+  info(): Pick<CacheInfo, 'total_devices' | 'oldest_entry_timestamp' | 'newest_entry_timestamp' | 'expired_pending'> & {
+    bytes: number;
+  } {
+    this.#purge();
+    let oldest = Number.POSITIVE_INFINITY;
+    let newest = 0;
+    let bytes = 0;
+    for (const [id, state] of this.#devices) {
+      oldest = Math.min(oldest, state.expiry);
+      newest = Math.max(newest, state.expiry);
+      bytes += id.length * 2 + (state.metadata ? JSON.stringify(state.metadata).length : 0);
+      for (const [index, raw] of state.readings) bytes += index.length + raw.length;
+    }
+    const stamp = (expiry: number) => new Date(expiry - this.ttlMs).toISOString();
+    return {
+      total_devices: this.#devices.size,
+      oldest_entry_timestamp: this.#devices.size ? stamp(oldest) : null,
+      newest_entry_timestamp: this.#devices.size ? stamp(newest) : null,
+      expired_pending: 0,
+      bytes,
+    };
+  }
+
+  clear(): void {
+    for (const id of this.#devices.keys()) {
+      this.#devices.delete(id);
+      this.#ids.markRemoved();
+    }
+    this.#expiryQueue.length = 0;
+    this.#queueHead = 0;
+  }
+
+  #touch(id: string, now: number): DeviceState {
+    const expiry = now + this.ttlMs;
+    let state = this.#devices.get(id);
+    if (!state) {
+      state = { metadata: null, readings: new Map(), expiry };
+      this.#devices.set(id, state);
+      this.#ids.add(id);
+    }
+    state.expiry = expiry;
+    this.#expiryQueue.push([expiry, id]);
+    return state;
+  }
+
+  #live(id: string): DeviceState | undefined {
+    const state = this.#devices.get(id);
+    return state && state.expiry > Date.now() ? state : undefined;
+  }
+
+  /** Drops expired devices from the front of the expiry queue; returns now. */
+  #purge(): number {
+    const now = Date.now();
+    const q = this.#expiryQueue;
+    while (this.#queueHead < q.length && q[this.#queueHead]![0] <= now) {
+      const [expiry, id] = q[this.#queueHead++]!;
+      if (this.#devices.get(id)?.expiry === expiry) {
+        this.#devices.delete(id);
+        this.#ids.markRemoved();
+      }
+    }
+    if (this.#queueHead > 1024 && this.#queueHead * 2 > q.length) {
+      q.splice(0, this.#queueHead);
+      this.#queueHead = 0;
+    }
+    if (q.length > 1024 && q.length > 2 * this.#devices.size) {
+      // Rewrites superseded the older entries of most devices: keep one entry per device.
+      const current = q.filter(([expiry, id]) => this.#devices.get(id)?.expiry === expiry);
+      q.length = 0;
+      q.push(...current);
+      this.#queueHead = 0;
+    }
+    return now;
+  }
+}

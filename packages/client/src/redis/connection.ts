@@ -1,0 +1,84 @@
+import { LUA_SCRIPTS, type LuaScriptName } from '@org/cache-core';
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+
+export interface RedisConnectionOptions {
+  /** `redis://[:password@]host:port[/db]` or `rediss://…` (TLS). */
+  url?: string;
+  /** Cluster seed nodes (`host:port` strings or objects); presence selects Redis Cluster. */
+  clusterNodes?: (string | ClusterNode)[];
+  /** Passed to ioredis as is (password, db, tls, timeouts, …); for a cluster, to every node. */
+  redisOptions?: RedisOptions;
+  /** Passed to the ioredis Cluster constructor. */
+  clusterOptions?: ClusterOptions;
+  /** An existing ioredis connection to use instead (it is not closed by `close()`). */
+  connection?: Redis | Cluster;
+  /**
+   * Called with connection-level errors (refused, reset…); commands still fail with typed errors
+   * and `checkHealth()` reports the state. Default: ignored, so ioredis does not print them.
+   */
+  onConnectionError?: (error: Error) => void;
+}
+
+type ScriptArg = string | number | Buffer;
+/** A Lua script registered on the connection: `(numKeys, ...keys, ...args)`. */
+export type ScriptCall = (numKeys: number, ...args: ScriptArg[]) => Promise<unknown>;
+export type Scripts = Record<LuaScriptName, ScriptCall>;
+
+const DEFAULTS: RedisOptions = {
+  enableAutoPipelining: true,
+  maxRetriesPerRequest: 2,
+  connectTimeout: 5_000,
+};
+
+/** Opens (or adopts) an ioredis standalone or cluster connection and registers the cache's scripts. */
+export function openRedis(options: RedisConnectionOptions): { redis: Redis | Cluster; owned: boolean; scripts: Scripts } {
+  let redis: Redis | Cluster;
+  let owned = true;
+  if (options.connection) {
+    redis = options.connection;
+    owned = false;
+  } else if (options.clusterNodes && options.clusterNodes.length > 0) {
+    redis = new Cluster(options.clusterNodes, {
+      // Auto-pipelining groups commands by their first argument, which for a script is its key
+      // count, not a key: cluster commands are sent one by one (still without waiting).
+      enableAutoPipelining: false,
+      ...options.clusterOptions,
+      redisOptions: { ...DEFAULTS, ...options.redisOptions, ...options.clusterOptions?.redisOptions },
+    });
+  } else if (options.url) {
+    redis = new Redis(options.url, { ...DEFAULTS, ...options.redisOptions });
+  } else {
+    redis = new Redis({ ...DEFAULTS, ...options.redisOptions });
+  }
+  if (owned) redis.on('error', options.onConnectionError ?? (() => {}));
+  for (const [name, lua] of Object.entries(LUA_SCRIPTS)) {
+    redis.defineCommand(name, { lua });
+  }
+  const scripts = {} as Scripts;
+  for (const name of Object.keys(LUA_SCRIPTS) as LuaScriptName[]) {
+    const call = (redis as unknown as Record<string, ScriptCall>)[name]!;
+    scripts[name] = call.bind(redis);
+  }
+  return { redis, owned, scripts };
+}
+
+/** Waits (bounded) for a connection that is still connecting; true once it is ready. */
+export async function whenReady(redis: Redis | Cluster, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  if (redis.status === 'end' || redis.status === 'close') return false;
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(redis.status === 'ready'), timeoutMs);
+    redis.on('ready', onReady);
+  });
+}
+
+/** The masters to visit for whole-keyspace work (SCAN, INFO): the node itself when standalone. */
+export function masterNodes(redis: Redis | Cluster): Redis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
+}

@@ -1,0 +1,179 @@
+import {
+  type CacheInfo,
+  type DeviceMetadata,
+  type DevicePage,
+  type DeviceUpdate,
+  type KeyScheme,
+  type Reading,
+  type UpsertResult,
+  coalesceReadings,
+  decodeMetadataHash,
+  decodeStoredReading,
+  encodeMetadataFields,
+  encodeStoredReading,
+} from '@org/cache-core';
+import calculateSlot from 'cluster-key-slot';
+import { type DeviceIndexSource, listDevicesFrom } from '../listing/device-listing.js';
+import type { DeviceListQuery } from '../transport.js';
+import type { Scripts } from './connection.js';
+import type { Cluster, Redis } from 'ioredis';
+
+/** Devices per Lua call: enough to amortize the call, small enough to keep Redis responsive. */
+const DEVICES_PER_CALL = 100;
+/** Device ids per index update call. */
+const IDS_PER_INDEX_CALL = 2_000;
+/** Expired index entries trimmed per index update. */
+const TRIM_PER_CALL = 1_000;
+
+type Arg = string | number | Buffer;
+
+/** Device state in Redis: batched Lua writes, pipelined reads, and the TTL-following index. */
+export class RedisDevices implements DeviceIndexSource {
+  readonly ttlMs: number;
+  readonly #redis: Redis | Cluster;
+  readonly #scripts: Scripts;
+  readonly #keys: KeyScheme;
+  readonly #ttlSeconds: number;
+  readonly #cluster: boolean;
+
+  constructor(redis: Redis | Cluster, scripts: Scripts, keys: KeyScheme, ttlSeconds: number, cluster: boolean) {
+    this.#redis = redis;
+    this.#scripts = scripts;
+    this.#keys = keys;
+    this.#ttlSeconds = ttlSeconds;
+    this.ttlMs = ttlSeconds * 1000;
+    this.#cluster = cluster;
+  }
+
+  async upsert(readings: readonly Reading[]): Promise<UpsertResult> {
+    const batch = coalesceReadings(readings);
+    const written = await this.#write(batch.devices);
+    return { written, stale: readings.length - written, devices: batch.devices.length };
+  }
+
+  async storeMetadata(metadata: DeviceMetadata): Promise<void> {
+    await this.#write([{ deviceId: metadata.device_id, readings: [], metadata }]);
+  }
+
+  /**
+   * One round trip for the whole batch: Lua calls grouped by hash slot (any grouping when
+   * standalone) and the index update, all sent together through ioredis auto-pipelining.
+   */
+  async #write(updates: readonly DeviceUpdate[]): Promise<number> {
+    const groups = new Map<number, { keys: string[]; args: Arg[]; devices: number }>();
+    const calls: Promise<unknown>[] = [];
+    const send = (g: { keys: string[]; args: Arg[] }) =>
+      calls.push(this.#scripts.cacheUpsertDevices(g.keys.length, ...g.keys, ...g.args));
+    for (const u of updates) {
+      const metaKey = this.#keys.deviceMetadata(u.deviceId);
+      const slot = this.#cluster ? calculateSlot(metaKey) : 0;
+      let g = groups.get(slot);
+      if (!g) {
+        g = { keys: [], args: [this.#ttlSeconds], devices: 0 };
+        groups.set(slot, g);
+      }
+      g.keys.push(metaKey, this.#keys.deviceReadings(u.deviceId));
+      g.args.push(u.readings.length);
+      for (const r of u.readings) g.args.push(r.index, r.timestamp, encodeStoredReading(r));
+      if (u.metadata) {
+        const fields = encodeMetadataFields(u.metadata);
+        g.args.push(u.metadata.last_updated, fields.length / 2);
+        for (const f of fields) g.args.push(f);
+      } else g.args.push('', 0);
+      if (++g.devices === DEVICES_PER_CALL) {
+        send(g);
+        groups.delete(slot);
+      }
+    }
+    for (const g of groups.values()) send(g);
+    for (let i = 0; i < updates.length; i += IDS_PER_INDEX_CALL) {
+      const ids = updates.slice(i, i + IDS_PER_INDEX_CALL).map((u) => u.deviceId);
+      calls.push(
+        this.#scripts.cacheTouchDeviceIndex(
+          2,
+          this.#keys.deviceIndexById,
+          this.#keys.deviceIndexByExpiry,
+          this.ttlMs,
+          TRIM_PER_CALL,
+          ...ids,
+        ),
+      );
+    }
+    const results = await Promise.all(calls);
+    let written = 0;
+    for (const r of results) if (Array.isArray(r)) for (const n of r as number[]) written += n;
+    return written;
+  }
+
+  async metadataMany(ids: readonly string[]): Promise<(DeviceMetadata | null)[]> {
+    const hashes = await Promise.all(ids.map((id) => this.#redis.hgetall(this.#keys.deviceMetadata(id))));
+    return hashes.map((hash, i) => decodeMetadataHash(ids[i]!, hash));
+  }
+
+  async readings(id: string): Promise<Reading[]> {
+    const hash = await this.#redis.hgetall(this.#keys.deviceReadings(id));
+    return Object.keys(hash)
+      .sort()
+      .map((index) => decodeStoredReading(id, index, hash[index]!));
+  }
+
+  async reading(id: string, index: string): Promise<Reading | null> {
+    const raw = await this.#redis.hget(this.#keys.deviceReadings(id), index);
+    return raw === null ? null : decodeStoredReading(id, index, raw);
+  }
+
+  async indexes(id: string): Promise<string[]> {
+    return (await this.#redis.hkeys(this.#keys.deviceReadings(id))).sort();
+  }
+
+  list(query: DeviceListQuery): Promise<DevicePage> {
+    return listDevicesFrom(this, query);
+  }
+
+  async scanById(after: string | null, prefix: string, offset: number, count: number, minExpiry: number) {
+    const min = after !== null ? `(${after}` : prefix ? `[${prefix}` : '-';
+    const max = prefix ? Buffer.concat([Buffer.from(`[${prefix}`), Buffer.from([0xff])]) : '+';
+    const out = (await this.#scripts.cacheScanDeviceIndex(
+      2,
+      this.#keys.deviceIndexById,
+      this.#keys.deviceIndexByExpiry,
+      min,
+      max,
+      offset,
+      count,
+      minExpiry,
+    )) as [number, string, number, ...string[]];
+    const live: [string, number][] = [];
+    for (let i = 3; i < out.length; i += 2) live.push([out[i] as string, Number(out[i + 1])]);
+    return { examined: out[0], lastExamined: out[1], live };
+  }
+
+  async scanByExpiry(maxExpiry: number, skip: number, count: number, minExpiry: number) {
+    const out = (await this.#scripts.cacheScanDeviceIndexByExpiry(
+      1,
+      this.#keys.deviceIndexByExpiry,
+      Number.isFinite(maxExpiry) ? maxExpiry : '+inf',
+      skip,
+      count,
+      minExpiry,
+    )) as [number, ...string[]];
+    const rows: [string, number][] = [];
+    for (let i = 1; i < out.length; i += 2) rows.push([out[i] as string, Number(out[i + 1])]);
+    return rows;
+  }
+
+  async info(): Promise<Pick<CacheInfo, 'total_devices' | 'oldest_entry_timestamp' | 'newest_entry_timestamp' | 'expired_pending'>> {
+    const [live, indexed, , oldest, newest] = (await this.#scripts.cacheDeviceIndexInfo(
+      2,
+      this.#keys.deviceIndexById,
+      this.#keys.deviceIndexByExpiry,
+    )) as [number, number, number, string, string];
+    const stamp = (score: string) => (score === '' ? null : new Date(Number(score) - this.ttlMs).toISOString());
+    return {
+      total_devices: live,
+      expired_pending: indexed - live,
+      oldest_entry_timestamp: stamp(oldest),
+      newest_entry_timestamp: stamp(newest),
+    };
+  }
+}

@@ -1,0 +1,144 @@
+import type { CacheEntry, JsonValue, KeyScheme, TenantStats } from '@org/cache-core';
+import type { Cluster, Redis } from 'ioredis';
+import { HitCounter } from '../hit-counter.js';
+import type { KeyPage, KvSetItem } from '../transport.js';
+import type { Scripts } from './connection.js';
+
+const DELETE_CHUNK = 500;
+
+/** The generic tenant cache in Redis: one hash per entry and a per-tenant key index, one slot per tenant. */
+export class RedisKv {
+  readonly #redis: Redis | Cluster;
+  readonly #scripts: Scripts;
+  readonly #keys: KeyScheme;
+  readonly #hits = new HitCounter();
+  readonly #knownTenants = new Set<string>();
+
+  constructor(redis: Redis | Cluster, scripts: Scripts, keys: KeyScheme) {
+    this.#redis = redis;
+    this.#scripts = scripts;
+    this.#keys = keys;
+  }
+
+  async get(tenant: string, keys: readonly string[]): Promise<(CacheEntry | null)[]> {
+    const out = (await this.#scripts.cacheKvGet(
+      keys.length,
+      ...keys.map((k) => this.#keys.kvEntry(tenant, k)),
+    )) as [number, ...(string | number)[]];
+    const now = out[0];
+    const entries = keys.map((key, i): CacheEntry | null => {
+      const [json, created, version, pttl] = out.slice(1 + i * 4, 5 + i * 4) as [string, string, string, number];
+      if (json === '') return null;
+      return {
+        key,
+        value: JSON.parse(json) as JsonValue,
+        ttl: pttl < 0 ? null : Math.ceil(pttl / 1000),
+        created_at: new Date(Number(created)).toISOString(),
+        expires_at: pttl < 0 ? null : new Date(now + pttl).toISOString(),
+        version: Number(version),
+      };
+    });
+    const hits = entries.filter((e) => e !== null).length;
+    this.#hits.record(tenant, hits, entries.length - hits);
+    return entries;
+  }
+
+  async set(tenant: string, items: readonly KvSetItem[]): Promise<CacheEntry[]> {
+    const args: (string | number)[] = [];
+    for (const i of items) args.push(i.key, i.json, i.ttl === null ? 0 : Math.round(i.ttl * 1000));
+    const registering = this.#knownTenants.has(tenant) ? null : this.#redis.sadd(this.#keys.kvTenants, tenant);
+    const [out] = await Promise.all([
+      this.#scripts.cacheKvSet(
+        items.length + 1,
+        this.#keys.kvIndex(tenant),
+        ...items.map((i) => this.#keys.kvEntry(tenant, i.key)),
+        ...args,
+      ) as Promise<number[]>,
+      registering,
+    ]);
+    this.#knownTenants.add(tenant);
+    const now = out[0]!;
+    return items.map((i, n) => ({
+      key: i.key,
+      value: JSON.parse(i.json) as JsonValue,
+      ttl: i.ttl === null ? null : Math.ceil(i.ttl),
+      created_at: new Date(now).toISOString(),
+      expires_at: i.ttl === null ? null : new Date(now + Math.round(i.ttl * 1000)).toISOString(),
+      version: out[n + 1]!,
+    }));
+  }
+
+  async delete(tenant: string, keys: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
+      const chunk = keys.slice(i, i + DELETE_CHUNK);
+      deleted += (await this.#scripts.cacheKvDelete(
+        chunk.length + 1,
+        this.#keys.kvIndex(tenant),
+        ...chunk.map((k) => this.#keys.kvEntry(tenant, k)),
+        ...chunk,
+      )) as number;
+    }
+    return deleted;
+  }
+
+  /** Walks only this tenant's key index (ZSCAN MATCH), so a pattern can never reach another tenant. */
+  async invalidate(tenant: string, pattern: string): Promise<number> {
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const [next, flat] = await this.#redis.zscan(this.#keys.kvIndex(tenant), cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      const keys = flat.filter((_, i) => i % 2 === 0);
+      if (keys.length > 0) deleted += await this.delete(tenant, keys);
+    } while (cursor !== '0');
+    return deleted;
+  }
+
+  /** Like SCAN: a page may hold a few more or fewer keys than `limit`; `next_cursor` is null at the end. */
+  async listKeys(tenant: string, pattern: string, limit: number, cursor: string | null): Promise<KeyPage> {
+    let next = cursor ?? '0';
+    const keys: string[] = [];
+    const now = Date.now();
+    do {
+      const [c, flat] = await this.#redis.zscan(this.#keys.kvIndex(tenant), next, 'MATCH', pattern, 'COUNT', limit);
+      next = c;
+      for (let i = 0; i < flat.length; i += 2) if (Number(flat[i + 1]) > now) keys.push(flat[i]!);
+    } while (next !== '0' && keys.length < limit);
+    return { keys, next_cursor: next === '0' ? null : next };
+  }
+
+  async clearTenant(tenant: string): Promise<number> {
+    const index = this.#keys.kvIndex(tenant);
+    let deleted = 0;
+    for (;;) {
+      const keys = await this.#redis.zrange(index, 0, DELETE_CHUNK - 1);
+      if (keys.length === 0) break;
+      deleted += await this.delete(tenant, keys);
+    }
+    return deleted;
+  }
+
+  async stats(tenant: string): Promise<TenantStats> {
+    const keys = await this.#redis.zcount(this.#keys.kvIndex(tenant), `(${Date.now()}`, '+inf');
+    return this.#hits.stats(tenant, keys);
+  }
+
+  async totalEntries(): Promise<number> {
+    let cursor = '0';
+    let total = 0;
+    do {
+      const [next, tenants] = await this.#redis.sscan(this.#keys.kvTenants, cursor, 'COUNT', 500);
+      cursor = next;
+      const counts = await Promise.all(
+        tenants.map((t) => this.#redis.zcount(this.#keys.kvIndex(t), `(${Date.now()}`, '+inf')),
+      );
+      for (const c of counts) total += c;
+    } while (cursor !== '0');
+    return total;
+  }
+
+  forgetTenants(): void {
+    this.#knownTenants.clear();
+  }
+}

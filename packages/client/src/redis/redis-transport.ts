@@ -1,0 +1,211 @@
+import {
+  type CacheEntry,
+  type CacheInfo,
+  DEFAULT_TTL_SECONDS,
+  type DeviceMetadata,
+  type DevicePage,
+  type HealthStatus,
+  type KeyScheme,
+  type Reading,
+  type TenantStats,
+  type UpsertResult,
+  createKeyScheme,
+} from '@org/cache-core';
+import { Cluster, type Redis } from 'ioredis';
+import type { CacheTransport, DeviceListQuery, KeyPage, KvSetItem } from '../transport.js';
+import { type RedisConnectionOptions, masterNodes, openRedis, whenReady } from './connection.js';
+import { RedisDevices } from './redis-devices.js';
+import { redisCall } from './redis-errors.js';
+import { RedisKv } from './redis-kv.js';
+
+export interface RedisTransportOptions extends RedisConnectionOptions {
+  /** Prepended to every key (default none: the seed's key names). */
+  keyPrefix?: string;
+  /** Device state TTL in seconds, refreshed on each write (default 86400). */
+  ttlSeconds?: number;
+  /** Health reports `degraded` above this round trip (default 250 ms). */
+  slowPingMs?: number;
+}
+
+const HEALTH_TIMEOUT_MS = 2_000;
+
+/** Redis or Redis Cluster backend. */
+export class RedisTransport implements CacheTransport {
+  readonly kind: 'redis' | 'redis-cluster';
+  readonly redis: Redis | Cluster;
+  readonly keys: KeyScheme;
+  readonly #owned: boolean;
+  readonly #devices: RedisDevices;
+  readonly #kv: RedisKv;
+  readonly #ttlSeconds: number;
+  readonly #slowPingMs: number;
+
+  constructor(options: RedisTransportOptions) {
+    const { redis, owned, scripts } = openRedis(options);
+    this.redis = redis;
+    this.#owned = owned;
+    this.kind = redis instanceof Cluster ? 'redis-cluster' : 'redis';
+    this.keys = createKeyScheme(options.keyPrefix);
+    this.#ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+    this.#slowPingMs = options.slowPingMs ?? 250;
+    this.#devices = new RedisDevices(redis, scripts, this.keys, this.#ttlSeconds, this.kind === 'redis-cluster');
+    this.#kv = new RedisKv(redis, scripts, this.keys);
+  }
+
+  upsertReadings(readings: readonly Reading[]): Promise<UpsertResult> {
+    return redisCall('upsertReadings', () => this.#devices.upsert(readings));
+  }
+
+  storeDeviceMetadata(metadata: DeviceMetadata): Promise<void> {
+    return redisCall('storeDeviceMetadata', () => this.#devices.storeMetadata(metadata));
+  }
+
+  getDeviceMetadataMany(ids: readonly string[]): Promise<(DeviceMetadata | null)[]> {
+    return redisCall('getDeviceMetadata', () => this.#devices.metadataMany(ids));
+  }
+
+  getReadings(id: string): Promise<Reading[]> {
+    return redisCall('getReadings', () => this.#devices.readings(id));
+  }
+
+  getReading(id: string, index: string): Promise<Reading | null> {
+    return redisCall('getReadings', () => this.#devices.reading(id, index));
+  }
+
+  listIndexes(id: string): Promise<string[]> {
+    return redisCall('listIndexes', () => this.#devices.indexes(id));
+  }
+
+  listDevices(query: DeviceListQuery): Promise<DevicePage> {
+    return redisCall('listDevices', () => this.#devices.list(query));
+  }
+
+  getCacheInfo(): Promise<CacheInfo> {
+    return redisCall('getCacheInfo', async () => {
+      const masters = masterNodes(this.redis);
+      const [devices, kvEntries, infos] = await Promise.all([
+        this.#devices.info(),
+        this.#kv.totalEntries(),
+        Promise.all(masters.map((node) => node.info())),
+      ]);
+      let memory = 0;
+      for (const info of infos) memory += Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+      return {
+        ...devices,
+        memory_usage_bytes: memory,
+        ttl_seconds: this.#ttlSeconds,
+        kv_entries: kvEntries,
+        backend: this.kind,
+        nodes: masters.length,
+        key_prefix: this.keys.prefix,
+        server_version: /redis_version:([^\r\n]+)/.exec(infos[0] ?? '')?.[1] ?? null,
+      };
+    });
+  }
+
+  async checkHealth(): Promise<HealthStatus> {
+    const timestamp = new Date().toISOString();
+    const ready = await whenReady(this.redis, HEALTH_TIMEOUT_MS);
+    const masters = masterNodes(this.redis);
+    if (masters.length === 0 || !ready) {
+      return { status: 'unhealthy', message: `Redis connection is ${this.redis.status}`, timestamp, backend: this.kind };
+    }
+    const pings = await Promise.all(masters.map((node) => timedPing(node)));
+    const failed = pings.filter((p) => p === null).length;
+    const latency = Math.max(0, ...pings.map((p) => p ?? 0));
+    if (failed === masters.length) {
+      return { status: 'unhealthy', message: 'Redis does not answer PING', timestamp, backend: this.kind };
+    }
+    if (failed > 0) {
+      return {
+        status: 'degraded',
+        message: `${failed} of ${masters.length} Redis masters do not answer PING`,
+        timestamp,
+        latency_ms: latency,
+        backend: this.kind,
+      };
+    }
+    const slow = latency > this.#slowPingMs;
+    return {
+      status: slow ? 'degraded' : 'healthy',
+      message: slow ? `Redis answers slowly (${latency.toFixed(1)} ms)` : `Redis answers (${masters.length} master(s))`,
+      timestamp,
+      latency_ms: latency,
+      backend: this.kind,
+    };
+  }
+
+  kvGet(tenant: string, keys: readonly string[]): Promise<(CacheEntry | null)[]> {
+    return redisCall('get', () => this.#kv.get(tenant, keys));
+  }
+
+  kvSet(tenant: string, items: readonly KvSetItem[]): Promise<CacheEntry[]> {
+    return redisCall('set', () => this.#kv.set(tenant, items));
+  }
+
+  kvDelete(tenant: string, keys: readonly string[]): Promise<number> {
+    return redisCall('delete', () => this.#kv.delete(tenant, keys));
+  }
+
+  kvInvalidate(tenant: string, pattern: string): Promise<number> {
+    return redisCall('invalidate', () => this.#kv.invalidate(tenant, pattern));
+  }
+
+  kvListKeys(tenant: string, pattern: string, limit: number, cursor: string | null): Promise<KeyPage> {
+    return redisCall('listKeys', () => this.#kv.listKeys(tenant, pattern, limit, cursor));
+  }
+
+  kvClearTenant(tenant: string): Promise<number> {
+    return redisCall('clearTenant', () => this.#kv.clearTenant(tenant));
+  }
+
+  kvStats(tenant: string): Promise<TenantStats> {
+    return redisCall('stats', () => this.#kv.stats(tenant));
+  }
+
+  /** Deletes every key of the cache's families on every master (SCAN + UNLINK, never KEYS). */
+  flush(): Promise<void> {
+    return redisCall('flush', async () => {
+      await Promise.all(
+        masterNodes(this.redis).map(async (node) => {
+          for (const match of this.keys.families) {
+            let cursor = '0';
+            do {
+              const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+              cursor = next;
+              if (keys.length > 0) await node.pipeline(keys.map((k) => ['unlink', k])).exec();
+            } while (cursor !== '0');
+          }
+        }),
+      );
+      this.#kv.forgetTenants();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.#owned) return;
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}
+
+async function timedPing(node: Redis): Promise<number | null> {
+  const start = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      node.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('ping timed out')), HEALTH_TIMEOUT_MS);
+      }),
+    ]);
+    return performance.now() - start;
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}

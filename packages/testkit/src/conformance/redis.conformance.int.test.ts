@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createCacheClient } from '@org/cache-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureReadings } from '../fixtures.js';
+import { type RedisServer, startRedis } from '../redis/start-redis.js';
+import { clientConformance } from './client-conformance.js';
+
+const run = promisify(execFile);
+let redis: RedisServer;
+let n = 0;
+const uniquePrefix = () => `t${process.pid}-${Date.now()}-${n++}:`;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis?.stop());
+
+clientConformance('redis', async (options) =>
+  createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: uniquePrefix(), ...options }),
+);
+
+describe('redis layout', () => {
+  it('keeps the seed metadata hash readable with redis-cli', async () => {
+    await using client = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: uniquePrefix() });
+    await client.upsertReadings(fixtureReadings());
+    const transport = client.transport as import('@org/cache-client').RedisTransport;
+    const url = new URL(redis.url);
+    const hgetall = async (key: string) => {
+      const { stdout } = await run('redis-cli', ['-h', url.hostname, '-p', url.port, '--no-raw', 'HGETALL', key]);
+      return stdout;
+    };
+    const meta = await hgetall(transport.keys.deviceMetadata('282c02424eed'));
+    for (const field of ['datatype_id', 'datatype_name', 'datatype_unit', 'persist', 'last_updated']) {
+      expect(meta).toContain(`"${field}"`);
+    }
+    expect(meta).toContain('"2025-06-25T08:57:34.618082Z"');
+    const { stdout: t } = await run('redis-cli', [
+      '-h', url.hostname, '-p', url.port, '--raw', 'HGET', transport.keys.deviceReadings('282c02424eed'), 'T',
+    ]);
+    expect(JSON.parse(t).values).toEqual([21.4]);
+    const ttl = await transport.redis.ttl(transport.keys.deviceMetadata('282c02424eed'));
+    expect(ttl).toBeGreaterThan(86_000);
+  });
+
+  it('answers UnavailableError when Redis is gone', async () => {
+    await using client = createCacheClient({
+      transport: 'redis',
+      url: 'redis://127.0.0.1:1',
+      redisOptions: { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true },
+    });
+    await expect(client.getDeviceMetadata('x')).rejects.toMatchObject({ code: 'CACHE_006', retriable: true });
+    expect((await client.checkHealth()).status).toBe('unhealthy');
+  });
+});
