@@ -1,5 +1,6 @@
 /** Helpers for the Kafka tests (not exported from the package). */
 import { randomBytes } from 'node:crypto';
+import { createConnection, type Socket } from 'node:net';
 import {
   type Consumer,
   type ConsumerConfig,
@@ -9,6 +10,7 @@ import {
   Partitioners,
   type Producer,
 } from 'kafkajs';
+import { FrameDecoder, Reader, Writer } from './codec.js';
 
 /** A topic or group name unique to this test run, so the suite can run against a shared cluster. */
 export function uniqueName(prefix: string): string {
@@ -118,4 +120,63 @@ export function recordBatch(records: { value: string; timestamp: number }[]): Bu
   head.writeInt8(2, 16); // magic
   head.writeUInt32BE(crc32c(crced), 17);
   return Buffer.concat([head, crced]);
+}
+
+/** A bare protocol client: sends request frames and reads response frames in arrival order. */
+export class RawClient {
+  private readonly frames: Buffer[] = [];
+  private readonly decoder = new FrameDecoder();
+  private wake: (() => void) | null = null;
+  closed = false;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (d: Buffer) => {
+      this.frames.push(...this.decoder.push(d));
+      this.wake?.();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake?.();
+    });
+    socket.on('error', () => {});
+  }
+
+  static connect(port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection({ host: '127.0.0.1', port }, () => resolve(new RawClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  send(apiKey: number, version: number, correlationId: number, body: (w: Writer) => void = () => {}): void {
+    const w = new Writer().int16(apiKey).int16(version).int32(correlationId).nullableString('raw-test');
+    body(w);
+    for (const chunk of w.finish()) this.socket.write(chunk);
+  }
+
+  /** The next response: its correlation id and a reader over its body. */
+  async next(timeoutMs = 5000): Promise<{ correlationId: number; body: Reader }> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.frames.length === 0) {
+      if (this.closed) throw new Error('connection closed');
+      if (Date.now() > deadline) throw new Error('no response');
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, 20);
+      });
+    }
+    const body = new Reader(this.frames.shift() as Buffer);
+    return { correlationId: body.int32(), body };
+  }
+
+  /** Resolves true when the broker closes the connection within timeoutMs. */
+  async waitClosed(timeoutMs = 2000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return this.closed;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
 }
