@@ -2,7 +2,7 @@
 /**
  * Runs the in-process Kafka test broker as a standalone process (tests and local experiments only).
  *   kafka-broker [--port 19092] [--host 127.0.0.1] [--topic name[:partitions]]... [--partitions 1]
- *                [--no-auto-create]
+ *                [--no-auto-create] [--retention-bytes N] [--verbose]
  */
 import { parseArgs } from 'node:util';
 import { KafkaBroker, type TopicConfig } from '../src/kafka/server.js';
@@ -15,6 +15,7 @@ const { values } = parseArgs({
     topic: { type: 'string', multiple: true, default: [] },
     partitions: { type: 'string', default: '1' },
     'no-auto-create': { type: 'boolean', default: false },
+    'retention-bytes': { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -30,6 +31,7 @@ const broker = await KafkaBroker.start({
   advertisedHost: values['advertised-host'],
   defaultPartitions: Number(values.partitions),
   autoCreateTopics: !values['no-auto-create'],
+  retentionBytes: values['retention-bytes'] ? Number(values['retention-bytes']) : undefined,
   topics,
   log: values.verbose ? (line) => console.error(line) : undefined,
 });

@@ -65,6 +65,16 @@ describe('PartitionLog', () => {
     expect(log.offsetForTimestamp(600)).toBeNull();
   });
 
+  test('retentionBytes drops the oldest batches and advances the log start', () => {
+    const size = batch(2).length;
+    const log = new PartitionLog('t', 0, size * 3);
+    for (let i = 0; i < 4; i++) log.append(batch(2));
+    expect(log.logStartOffset).toBe(4);
+    expect(log.endOffset).toBe(8);
+    expect(log.read(2, 1_000_000)).toEqual([]);
+    expect(log.read(4, 1_000_000).map((b) => Number(b.readBigInt64BE(0)))).toEqual([4, 6]);
+  });
+
   test('listeners hear appends until they unsubscribe', () => {
     const log = new PartitionLog('t', 0);
     let calls = 0;

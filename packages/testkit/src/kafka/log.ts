@@ -46,13 +46,17 @@ export class PartitionLog {
   private readonly bases: number[] = [];
   private readonly maxTimestamps: number[] = [];
   private readonly listeners = new Set<() => void>();
-  readonly logStartOffset = 0;
+  private bytes = 0;
+  /** First offset still stored (advances when retentionBytes drops old batches). */
+  logStartOffset = 0;
   /** Log end offset; equal to the high watermark on a single node. */
   endOffset = 0;
 
   constructor(
     readonly topic: string,
     readonly partition: number,
+    /** Drop the oldest batches once the partition holds more than this (Kafka's retention.bytes). */
+    private readonly retentionBytes = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Appends a record set; returns the base offset assigned to its first batch. */
@@ -66,9 +70,24 @@ export class PartitionLog {
       this.bases.push(this.endOffset);
       this.maxTimestamps.push(v.maxTimestamp);
       this.endOffset += v.lastOffsetDelta + 1;
+      this.bytes += batch.length;
     }
+    if (this.bytes > this.retentionBytes) this.trim();
     if (views.length > 0) for (const l of this.listeners) l();
     return base;
+  }
+
+  /** Drops old batches down to 90% of retentionBytes (in one splice, so appends stay cheap). */
+  private trim(): void {
+    let drop = 0;
+    while (drop < this.batches.length - 1 && this.bytes > this.retentionBytes * 0.9) {
+      this.bytes -= (this.batches[drop] as Buffer).length;
+      drop++;
+    }
+    this.batches.splice(0, drop);
+    this.bases.splice(0, drop);
+    this.maxTimestamps.splice(0, drop);
+    this.logStartOffset = this.bases[0] ?? this.endOffset;
   }
 
   /** Wakes everything waiting for appends (used when the topic is deleted). */
@@ -167,6 +186,8 @@ export function isValidTopicName(name: string): boolean {
 export class Topics {
   private readonly byName = new Map<string, PartitionLog[]>();
 
+  constructor(private readonly retentionBytes = Number.POSITIVE_INFINITY) {}
+
   names(): string[] {
     return [...this.byName.keys()];
   }
@@ -180,7 +201,7 @@ export class Topics {
     return this.byName.get(name)?.[partition];
   }
   create(name: string, partitions: number): PartitionLog[] {
-    const logs = Array.from({ length: partitions }, (_, i) => new PartitionLog(name, i));
+    const logs = Array.from({ length: partitions }, (_, i) => new PartitionLog(name, i, this.retentionBytes));
     this.byName.set(name, logs);
     return logs;
   }

@@ -31,6 +31,8 @@ export interface KafkaBrokerOptions extends Partial<BrokerConfig> {
   /** Broker id; default 1. */
   nodeId?: number;
   topics?: TopicConfig[];
+  /** Per-partition byte limit after which the oldest batches are dropped; default unlimited. */
+  retentionBytes?: number;
   /** Called with a line for each connection closed on a protocol problem (default: ignored). */
   log?: (message: string) => void;
 }
@@ -62,7 +64,7 @@ export class KafkaBroker implements BrokerContext {
   readonly nodeId: number;
   readonly host: string;
   readonly config: BrokerConfig;
-  readonly topics = new Topics();
+  readonly topics: Topics;
   readonly groups: GroupCoordinator;
   readonly apis = APIS;
   private readonly byKey = new Map(APIS.map((a) => [a.key, a]));
@@ -80,6 +82,7 @@ export class KafkaBroker implements BrokerContext {
       minSessionTimeoutMs: options.minSessionTimeoutMs ?? 6000,
       maxSessionTimeoutMs: options.maxSessionTimeoutMs ?? 1_800_000,
     };
+    this.topics = new Topics(options.retentionBytes);
     this.groups = new GroupCoordinator(this.config);
     this.log = options.log ?? (() => {});
     this.server = createServer((socket) => this.accept(socket));
