@@ -216,9 +216,5 @@ describe('GroupCoordinator', () => {
     expect(gc.checkCommit('g', 0, a.memberId)).toBe(ErrorCode.ILLEGAL_GENERATION);
     expect(gc.checkCommit('g', 1, 'ghost')).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(gc.checkCommit('g', -1, '')).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    gc.commit('g', 't', 0, { offset: 42, metadata: null });
-    expect(gc.committed('g', 't', 0)).toEqual({ offset: 42, metadata: null });
-    gc.forgetTopic('t');
-    expect(gc.committed('g', 't', 0)).toBeUndefined();
   });
 });

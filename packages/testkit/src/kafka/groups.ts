@@ -1,7 +1,7 @@
 /**
  * Group coordinator state machine (Kafka's classic protocol): a join barrier bounded by the
  * rebalance timeout, generations, a leader that computes the assignment, SyncGroup distribution,
- * session timeouts, and committed offsets per group. No wire format here; see group-apis.ts.
+ * session timeouts and the membership checks for offset commits. No wire format here; see group-apis.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from './protocol.js';
@@ -52,11 +52,6 @@ interface Member {
   expiry: NodeJS.Timeout | null;
 }
 
-export interface CommittedOffset {
-  offset: number;
-  metadata: string | null;
-}
-
 export class Group {
   state: GroupState = 'Empty';
   generation = 0;
@@ -64,8 +59,6 @@ export class Group {
   protocol: string | null = null;
   leader: string | null = null;
   readonly members = new Map<string, Member>();
-  /** topic -> partition -> committed offset */
-  readonly offsets = new Map<string, Map<number, CommittedOffset>>();
   joinTimer: NodeJS.Timeout | null = null;
   constructor(readonly id: string) {}
 }
@@ -213,25 +206,6 @@ export class GroupCoordinator {
     if (group.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
     this.touch(group, member);
     return ErrorCode.NONE;
-  }
-
-  commit(groupId: string, topic: string, partition: number, committed: CommittedOffset): void {
-    const offsets = this.getOrCreate(groupId).offsets;
-    let byPartition = offsets.get(topic);
-    if (!byPartition) {
-      byPartition = new Map();
-      offsets.set(topic, byPartition);
-    }
-    byPartition.set(partition, committed);
-  }
-
-  committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
-    return this.groups.get(groupId)?.offsets.get(topic)?.get(partition);
-  }
-
-  /** Forgets committed offsets of a deleted topic. */
-  forgetTopic(topic: string): void {
-    for (const g of this.groups.values()) g.offsets.delete(topic);
   }
 
   /** Metadata of a member for the group's chosen protocol. */

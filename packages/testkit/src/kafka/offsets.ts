@@ -2,6 +2,39 @@
 import { responseWriter } from './codec.js';
 import { type ApiHandler, ApiKey, type BrokerContext, ErrorCode, type Request } from './protocol.js';
 
+export interface CommittedOffset {
+  offset: number;
+  metadata: string | null;
+}
+
+/** Committed offsets: group -> topic -> partition. */
+export class OffsetStore {
+  private readonly byGroup = new Map<string, Map<string, Map<number, CommittedOffset>>>();
+
+  commit(groupId: string, topic: string, partition: number, committed: CommittedOffset): void {
+    let topics = this.byGroup.get(groupId);
+    if (!topics) {
+      topics = new Map();
+      this.byGroup.set(groupId, topics);
+    }
+    let partitions = topics.get(topic);
+    if (!partitions) {
+      partitions = new Map();
+      topics.set(topic, partitions);
+    }
+    partitions.set(partition, committed);
+  }
+
+  committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
+    return this.byGroup.get(groupId)?.get(topic)?.get(partition);
+  }
+
+  /** Forgets the committed offsets of a deleted topic. */
+  forgetTopic(topic: string): void {
+    for (const topics of this.byGroup.values()) topics.delete(topic);
+  }
+}
+
 const EARLIEST = -2;
 const LATEST = -1;
 
@@ -59,7 +92,7 @@ export const offsetCommit: ApiHandler = {
           error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         }
         if (error === ErrorCode.NONE) {
-          broker.groups.commit(groupId, t.name, p.partition, { offset: p.offset, metadata: p.metadata });
+          broker.offsets.commit(groupId, t.name, p.partition, { offset: p.offset, metadata: p.metadata });
         }
         w.int32(p.partition).int16(error);
       }),
@@ -77,7 +110,7 @@ export const offsetFetch: ApiHandler = {
     const topics = r.array((r) => ({ name: r.string(), partitions: r.array((r) => r.int32()) }));
     return responseWriter(req.header.correlationId).array(topics, (w, t) =>
       w.string(t.name).array(t.partitions, (w, partition) => {
-        const committed = broker.groups.committed(groupId, t.name, partition);
+        const committed = broker.offsets.committed(groupId, t.name, partition);
         w.int32(partition)
           .int64(committed?.offset ?? -1)
           .nullableString(committed ? committed.metadata : '')

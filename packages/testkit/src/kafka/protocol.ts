@@ -2,6 +2,7 @@
 import type { Reader, RequestHeader, Writer } from './codec.js';
 import type { GroupCoordinator } from './groups.js';
 import type { Topics } from './log.js';
+import type { OffsetStore } from './offsets.js';
 
 export const ApiKey = {
   Produce: 0,
@@ -59,6 +60,7 @@ export interface BrokerContext {
   readonly config: BrokerConfig;
   readonly topics: Topics;
   readonly groups: GroupCoordinator;
+  readonly offsets: OffsetStore;
   readonly apis: readonly ApiHandler[];
 }
 

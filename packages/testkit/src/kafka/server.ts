@@ -13,7 +13,7 @@ import {
 import { GroupCoordinator } from './groups.js';
 import { Topics } from './log.js';
 import { apiVersions, metadata } from './metadata.js';
-import { listOffsets, offsetCommit, offsetFetch } from './offsets.js';
+import { listOffsets, OffsetStore, offsetCommit, offsetFetch } from './offsets.js';
 import { fetch, produce } from './produce-fetch.js';
 import { type ApiHandler, ApiKey, type BrokerConfig, type BrokerContext } from './protocol.js';
 import { createTopic, createTopics, deleteTopics } from './topics-admin.js';
@@ -66,6 +66,7 @@ export class KafkaBroker implements BrokerContext {
   readonly config: BrokerConfig;
   readonly topics: Topics;
   readonly groups: GroupCoordinator;
+  readonly offsets = new OffsetStore();
   readonly apis = APIS;
   private readonly byKey = new Map(APIS.map((a) => [a.key, a]));
   private readonly connections = new Set<Socket>();

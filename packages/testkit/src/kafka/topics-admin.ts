@@ -62,7 +62,7 @@ export const deleteTopics: ApiHandler = {
     req.body.int32(); // timeout_ms
     return responseWriter(req.header.correlationId).array(names, (w, name) => {
       const deleted = broker.topics.delete(name);
-      if (deleted) broker.groups.forgetTopic(name);
+      if (deleted) broker.offsets.forgetTopic(name);
       w.string(name).int16(deleted ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     });
   },
