@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node22',
+  // Optional dev dependencies loaded at run time only when a Docker engine answers; never bundled.
+  external: ['testcontainers', '@testcontainers/kafka'],
 });
