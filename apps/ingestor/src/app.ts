@@ -1,0 +1,116 @@
+import type { CacheClient } from '@org/cache-client';
+import { createIngestorClient } from './cache.js';
+import type { IngestorConfig } from './env.js';
+import { KafkaSource } from './kafka/consumer.js';
+import { KafkaErrorSink } from './kafka/error-producer.js';
+import { createKafka } from './kafka/kafka-client.js';
+import { createLogger, type Logger } from './logger.js';
+import type { Check } from './ops/health.js';
+import { HealthState } from './ops/health.js';
+import { type OpsServer, startOpsServer } from './ops/http-server.js';
+import { IngestorMetrics } from './ops/metrics.js';
+import { Pipeline } from './pipeline/pipeline.js';
+import { retry } from './retry.js';
+
+/** The whole shutdown (finish the chunk, commit, leave the group, close) fits in this. */
+export const SHUTDOWN_BUDGET_MS = 10_000;
+/** Retries of an unfinished chunk are abandoned (uncommitted) this long after a stop begins. */
+const DRAIN_GRACE_MS = 7_000;
+
+export interface Ingestor {
+  readonly config: IngestorConfig;
+  readonly logger: Logger;
+  readonly health: HealthState;
+  readonly metrics: IngestorMetrics;
+  readonly client: CacheClient;
+  readonly source: KafkaSource;
+  readonly ops: OpsServer;
+  /** Resolves once connected and consuming; rejects with AbortedError when stopped first. */
+  readonly started: Promise<void>;
+  /** Graceful stop; resolves once everything is closed. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** The consumer died for good (default: log it; main.ts exits 1). */
+  onFatal?: (error: Error) => void;
+}
+
+/** Starts the Kafka -> Redis service: ops endpoints, error producer, consumer group member. */
+export async function startIngestor(config: IngestorConfig, options: StartOptions = {}): Promise<Ingestor> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const health = new HealthState();
+  const metrics = new IngestorMetrics();
+  const client = createIngestorClient(config.redis, logger);
+  const kafka = createKafka(config.kafka, logger);
+  const errors = new KafkaErrorSink(kafka, config.kafka.errorTopic);
+  const pipeline = new Pipeline({
+    client,
+    errors,
+    maxMessageBytes: config.batch.maxMessageBytes,
+    retry: config.retry,
+    logger,
+    metrics,
+    health,
+  });
+  const onFatal = (error: Error) => {
+    health.fail(`Kafka consumer stopped: ${error.message}`);
+    (options.onFatal ?? ((e: Error) => logger.fatal({ err: e.message }, 'Kafka consumer stopped')))(error);
+  };
+  const source = new KafkaSource({
+    kafka,
+    config: config.kafka,
+    batchMaxMessages: config.batch.maxMessages,
+    pipeline,
+    logger,
+    metrics,
+    health,
+    retry: config.retry,
+    onFatal,
+  });
+  const ops = await startOpsServer({
+    ...config.health,
+    health,
+    metrics,
+    probe: async (): Promise<Record<string, Check>> => {
+      const h = await client.checkHealth();
+      const ok = h.status !== 'unhealthy';
+      return { redis_ping: { ok, severity: 'degraded', message: h.message, since: h.timestamp } };
+    },
+  });
+  logger.info({ port: ops.port }, 'health and metrics listening');
+
+  const abort = new AbortController();
+  const started = (async () => {
+    await retry(() => errors.connect(), {
+      ...config.retry,
+      signal: abort.signal,
+      onRetry: (e, failures, delayMs) =>
+        logger.warn(
+          { err: String(e), failures, retryInMs: delayMs },
+          'cannot connect the error producer; retrying',
+        ),
+    });
+    await source.start();
+  })();
+  started.catch(() => {}); // observed by the caller; stop() waits for it too
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info('stopping: finishing the current batch, committing, leaving the group');
+      abort.abort();
+      await source
+        .stop(DRAIN_GRACE_MS)
+        .catch((e: unknown) => logger.warn({ err: String(e) }, 'consumer stop failed'));
+      await started.catch(() => {});
+      await errors.disconnect().catch(() => {});
+      await client.close().catch(() => {});
+      await ops.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  return { config, logger, health, metrics, client, source, ops, started, stop };
+}

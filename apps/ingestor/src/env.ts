@@ -1,0 +1,173 @@
+/**
+ * The ingestor's configuration: the only module that reads the environment. Every variable is
+ * validated with zod; one bad value stops the process at start with one message naming them all.
+ */
+import { DEFAULT_KEY_PREFIX, DEFAULT_TTL_SECONDS, describeEnvIssues, envHostPorts } from '@org/cache-core';
+import { z } from 'zod';
+
+const LOG_LEVELS = {
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  critical: 'fatal',
+  fatal: 'fatal',
+  silent: 'silent',
+} as const;
+export type LogLevel = (typeof LOG_LEVELS)[keyof typeof LOG_LEVELS];
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const hostPorts = (defaultPort: number) =>
+  envHostPorts(defaultPort).refine((list) => list.length > 0, 'must name at least one host:port');
+
+/** Raw variables, names and defaults as the seed service had them, plus the new ones. */
+const EnvSchema = z
+  .object({
+    KAFKA_BOOTSTRAP_SERVERS: hostPorts(9092).default([{ host: 'kafka', port: 9092 }]),
+    KAFKA_VALIDATED_DATA_TOPIC: z.string().trim().min(1).default('iot_validated_data'),
+    KAFKA_ERROR_TOPIC: z.string().trim().min(1).default('iot_errors'),
+    KAFKA_CONSUMER_GROUP_ID: z.string().trim().min(1).default('cache_service_group'),
+    KAFKA_CLIENT_ID: z.string().trim().min(1).default('cache-ingestor'),
+    /** Longest the broker holds a fetch open when there is nothing to read (seconds). */
+    KAFKA_CONSUMER_POLL_TIMEOUT_S: z.coerce.number().positive().max(60).default(1.0),
+    /** Where a consumer group without committed offsets starts. */
+    KAFKA_AUTO_OFFSET_RESET: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['earliest', 'latest']))
+      .default('earliest'),
+    KAFKA_SESSION_TIMEOUT_MS: int(6_000, 300_000).default(30_000),
+    KAFKA_HEARTBEAT_INTERVAL_MS: int(100, 60_000).default(3_000),
+    KAFKA_FETCH_MIN_BYTES: int(1, 100 * 1024 * 1024).default(1),
+    KAFKA_FETCH_MAX_BYTES: int(1024, 512 * 1024 * 1024).default(16 * 1024 * 1024),
+    KAFKA_FETCH_MAX_BYTES_PER_PARTITION: int(1024, 512 * 1024 * 1024).default(4 * 1024 * 1024),
+    KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: int(1, 64).default(4),
+    REDIS_URL: z
+      .string()
+      .trim()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+    REDIS_CLUSTER_NODES: hostPorts(6379).optional(),
+    REDIS_HOST: z.string().trim().min(1).default('redis'),
+    REDIS_PORT: int(1, 65_535).default(6379),
+    REDIS_DB: int(0, 15).default(0),
+    REDIS_PASSWORD: z.string().optional(),
+    REDIS_METADATA_TTL: int(1, 10 * 365 * 86_400).default(DEFAULT_TTL_SECONDS),
+    KEY_PREFIX: z.string().default(DEFAULT_KEY_PREFIX),
+    /** Messages written to Redis (and committed) together; a Kafka batch is split into such chunks. */
+    INGEST_BATCH_MAX_MESSAGES: int(1, 100_000).default(5_000),
+    /** Larger message values go to the error topic unread. */
+    INGEST_MAX_MESSAGE_BYTES: int(64, 64 * 1024 * 1024).default(1024 * 1024),
+    RETRY_INITIAL_DELAY_MS: int(1, 60_000).default(200),
+    RETRY_MAX_DELAY_MS: int(1, 300_000).default(5_000),
+    /** Port of /health/live, /health/ready and /metrics; 0 picks a free port (logged). */
+    HEALTH_PORT: int(0, 65_535).default(9464),
+    HEALTH_HOST: z.string().trim().min(1).default('0.0.0.0'),
+    LOG_LEVEL: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(Object.keys(LOG_LEVELS) as [keyof typeof LOG_LEVELS]))
+      .default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.KAFKA_HEARTBEAT_INTERVAL_MS * 3 > env.KAFKA_SESSION_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KAFKA_HEARTBEAT_INTERVAL_MS'],
+        message: 'must be at most a third of KAFKA_SESSION_TIMEOUT_MS',
+      });
+    }
+    if (env.RETRY_INITIAL_DELAY_MS > env.RETRY_MAX_DELAY_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RETRY_MAX_DELAY_MS'],
+        message: 'must be >= RETRY_INITIAL_DELAY_MS',
+      });
+    }
+  });
+
+export interface RedisTarget {
+  url?: string;
+  clusterNodes?: string[];
+  password?: string;
+  db?: number;
+}
+
+export interface IngestorConfig {
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    topic: string;
+    errorTopic: string;
+    groupId: string;
+    fromBeginning: boolean;
+    maxWaitTimeMs: number;
+    sessionTimeoutMs: number;
+    heartbeatIntervalMs: number;
+    minBytes: number;
+    maxBytes: number;
+    maxBytesPerPartition: number;
+    partitionsConsumedConcurrently: number;
+  };
+  redis: RedisTarget & { ttlSeconds: number; keyPrefix: string };
+  batch: { maxMessages: number; maxMessageBytes: number };
+  retry: { initialDelayMs: number; maxDelayMs: number };
+  health: { host: string; port: number };
+  logLevel: LogLevel;
+}
+
+/** A configuration problem: the message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const hostPort = (h: { host: string; port: number }) =>
+  h.host.includes(':') ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`;
+
+/** Reads and validates the configuration (from `process.env` unless given another map). */
+export function loadConfig(source: Record<string, string | undefined> = process.env): IngestorConfig {
+  // An empty variable (`REDIS_PASSWORD=` in a compose file) means "not set".
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== '') env[k] = v;
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeEnvIssues(parsed.error)}`);
+  const e = parsed.data;
+  let redis: RedisTarget;
+  if (e.REDIS_CLUSTER_NODES) {
+    redis = { clusterNodes: e.REDIS_CLUSTER_NODES.map(hostPort), password: e.REDIS_PASSWORD };
+  } else if (e.REDIS_URL) {
+    // The URL says it all; REDIS_PASSWORD only fills in a URL without credentials.
+    redis = { url: e.REDIS_URL, password: /\/\/[^/]*@/.test(e.REDIS_URL) ? undefined : e.REDIS_PASSWORD };
+  } else {
+    redis = {
+      url: `redis://${hostPort({ host: e.REDIS_HOST, port: e.REDIS_PORT })}/${e.REDIS_DB}`,
+      password: e.REDIS_PASSWORD,
+    };
+  }
+  return {
+    kafka: {
+      brokers: e.KAFKA_BOOTSTRAP_SERVERS.map(hostPort),
+      clientId: e.KAFKA_CLIENT_ID,
+      topic: e.KAFKA_VALIDATED_DATA_TOPIC,
+      errorTopic: e.KAFKA_ERROR_TOPIC,
+      groupId: e.KAFKA_CONSUMER_GROUP_ID,
+      fromBeginning: e.KAFKA_AUTO_OFFSET_RESET === 'earliest',
+      maxWaitTimeMs: Math.round(e.KAFKA_CONSUMER_POLL_TIMEOUT_S * 1000),
+      sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: e.KAFKA_HEARTBEAT_INTERVAL_MS,
+      minBytes: e.KAFKA_FETCH_MIN_BYTES,
+      maxBytes: e.KAFKA_FETCH_MAX_BYTES,
+      maxBytesPerPartition: e.KAFKA_FETCH_MAX_BYTES_PER_PARTITION,
+      partitionsConsumedConcurrently: e.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
+    },
+    redis: { ...redis, ttlSeconds: e.REDIS_METADATA_TTL, keyPrefix: e.KEY_PREFIX },
+    batch: { maxMessages: e.INGEST_BATCH_MAX_MESSAGES, maxMessageBytes: e.INGEST_MAX_MESSAGE_BYTES },
+    retry: { initialDelayMs: e.RETRY_INITIAL_DELAY_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS },
+    health: { host: e.HEALTH_HOST, port: e.HEALTH_PORT },
+    logLevel: LOG_LEVELS[e.LOG_LEVEL],
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * cache-ingestor: consumes `iot_validated_data` into Redis (the service), or replays an NDJSON
+ * file through the same pipeline (`--from-file <path|->`).
+ */
+import { parseArgs } from 'node:util';
+import { SHUTDOWN_BUDGET_MS, startIngestor } from './app.js';
+import { ConfigError, type IngestorConfig, loadConfig } from './env.js';
+import { replayFile } from './file-mode.js';
+import { createLogger } from './logger.js';
+import { AbortedError } from './retry.js';
+
+const USAGE = `Usage:
+  cache-ingestor                              consume Kafka into Redis (configured by env)
+  cache-ingestor --from-file <path|-> [--errors <file>]
+                                              replay NDJSON ValidatedOutput lines into Redis,
+                                              print a summary and exit
+Options:
+  --from-file <path|->  NDJSON input ("-" reads stdin)
+  --errors <file>       write bad lines as NDJSON error messages here (default: stderr)
+  -h, --help            show this help
+Environment: KAFKA_BOOTSTRAP_SERVERS, KAFKA_VALIDATED_DATA_TOPIC, KAFKA_ERROR_TOPIC,
+  KAFKA_CONSUMER_GROUP_ID, REDIS_URL or REDIS_HOST/REDIS_PORT/REDIS_DB/REDIS_PASSWORD,
+  REDIS_CLUSTER_NODES, REDIS_METADATA_TTL, KEY_PREFIX, HEALTH_PORT, LOG_LEVEL, … (see README.md)
+`;
+
+/** Exit codes: 0 done, 1 failure at run time, 2 bad usage or configuration. */
+async function main(argv: string[]): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    process.stderr.write(`cache-ingestor: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (args.errors !== undefined && args.fromFile === undefined) {
+    process.stderr.write('cache-ingestor: --errors needs --from-file\n');
+    return 2;
+  }
+  let config: IngestorConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`cache-ingestor: ${error.message}\n`);
+    return 2;
+  }
+  if (args.fromFile !== undefined) return replayFile(config, args.fromFile, args.errors);
+  return runService(config);
+}
+
+function parse(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'from-file': { type: 'string' },
+      errors: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  return { fromFile: values['from-file'], errors: values.errors, help: values.help ?? false };
+}
+
+async function runService(config: IngestorConfig): Promise<number> {
+  const logger = createLogger(config.logLevel);
+  let exitCode = 0;
+  let finish!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => {
+    finish = resolve;
+  });
+  const ingestor = await startIngestor(config, {
+    logger,
+    onFatal: (error) => {
+      logger.fatal({ err: error.message }, 'Kafka consumer stopped for good; exiting');
+      exitCode = 1;
+      void shutdown('fatal');
+    },
+  });
+  let stopping = false;
+  async function shutdown(reason: string) {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'shutting down');
+    const hard = setTimeout(() => {
+      logger.error({ budgetMs: SHUTDOWN_BUDGET_MS }, 'shutdown took too long; exiting now');
+      finish(1);
+    }, SHUTDOWN_BUDGET_MS - 500);
+    await ingestor.stop();
+    clearTimeout(hard);
+    finish(exitCode);
+  }
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting without waiting');
+        finish(130);
+      } else void shutdown(signal);
+    });
+  }
+  ingestor.started.catch((error: unknown) => {
+    if (error instanceof AbortedError) return;
+    logger.fatal({ err: String(error) }, 'cannot start consuming');
+    exitCode = 1;
+    void shutdown('start failed');
+  });
+  return finished;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Let pino flush, then exit even if a socket is still closing.
+    setTimeout(() => process.exit(code), 50).unref();
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `cache-ingestor: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);
