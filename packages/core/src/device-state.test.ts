@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  STORED_READING_TS_END,
-  STORED_READING_TS_START,
   decodeMetadataHash,
-  decodeStoredReading,
+  decodeReadingsBlob,
   encodeMetadataFields,
-  encodeStoredReading,
+  encodeReadingsBlob,
   metadataFromReading,
 } from './device-state.js';
 import type { Reading } from './models/device.js';
@@ -22,11 +20,19 @@ const r: Reading = {
 };
 
 describe('device state encoding', () => {
-  it('stores readings as compact JSON starting with the timestamp', () => {
-    const raw = encodeStoredReading(r);
-    expect(raw.slice(STORED_READING_TS_START - 1, STORED_READING_TS_END)).toBe(r.timestamp);
-    expect(decodeStoredReading('dev', 'T', raw)).toEqual(r);
-    expect(raw).not.toContain('display_names');
+  it('stores the readings of a device as a head of timestamps and indexes, then compact JSON bodies', () => {
+    const u: Reading = { ...r, index: 'U', timestamp: '2025-06-25T08:50:00.000000Z', values: ['a\nb', { x: '\t' }], metadata: null };
+    const blob = encodeReadingsBlob([r, u]);
+    expect(blob.split('\n')[0]).toBe(`${r.timestamp}T\t${u.timestamp}U\t`);
+    expect(blob.split('\n')).toHaveLength(3);
+    expect(blob).not.toContain('display_names');
+    expect(decodeReadingsBlob('dev', blob)).toEqual([r, u]);
+    expect(decodeReadingsBlob('dev', null)).toEqual([]);
+  });
+
+  it('keeps the empty index apart from the others', () => {
+    const empty: Reading = { ...r, index: '' };
+    expect(decodeReadingsBlob('dev', encodeReadingsBlob([empty, r])).map((x) => x.index)).toEqual(['', 'T']);
   });
 
   it('round-trips metadata through the seed hash layout, keeping extra key types', () => {

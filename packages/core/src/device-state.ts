@@ -11,15 +11,58 @@ export const METADATA_FIELDS = ['datatype_id', 'datatype_name', 'datatype_unit',
 const SEED_FIELDS = new Set<string>(METADATA_FIELDS);
 
 /**
- * A stored reading is compact JSON that always starts with its timestamp, so the Lua scripts can
- * compare timestamps with a substring instead of decoding JSON.
+ * All readings of a device are one Redis string, a head line then one body line per reading:
+ *
+ *     <timestamp><index>\t<timestamp><index>\t…\n[request_id,values,labels,display_names,metadata]\n…
+ *
+ * Timestamps are fixed width (27 chars), indexes hold no control characters and JSON.stringify
+ * never emits a raw newline, so the framing is unambiguous. The Lua write reads only the short
+ * head to decide "latest wins", and in the common case (every stored index is superseded) stores
+ * the string the client built without touching the bodies. One string per device is also one
+ * allocation: a hash would switch to its hashtable encoding (values over 64 bytes) and cost about
+ * 300 more bytes per device.
  */
-export const STORED_READING_TS_START = '{"timestamp":"'.length + 1; // 1-based, for Lua string.sub
-export const STORED_READING_TS_END = STORED_READING_TS_START + 26;
+export const TIMESTAMP_LENGTH = 27;
 
-/** The timestamp a stored reading starts with. */
-export function storedReadingTimestamp(stored: string): string {
-  return stored.slice(STORED_READING_TS_START - 1, STORED_READING_TS_END);
+/** The JSON body line of a stored reading (everything but device, index and timestamp). */
+export function encodeReadingBody(r: Reading): string {
+  return `[${JSON.stringify(r.request_id)},${JSON.stringify(r.values)},${JSON.stringify(r.labels)},${JSON.stringify(
+    r.display_names,
+  )},${JSON.stringify(r.metadata)}]`;
+}
+
+type ReadingBody = [string | null, unknown[], string[] | null, string[] | null, Record<string, unknown> | null];
+
+export function decodeReadingBody(deviceId: string, index: string, timestamp: string, body: string): Reading {
+  const [request_id, values, labels, display_names, metadata] = JSON.parse(body) as ReadingBody;
+  return { device_id: deviceId, index, timestamp, request_id, values, labels, display_names, metadata };
+}
+
+/** The stored string of a device's readings (see above). */
+export function encodeReadingsBlob(readings: readonly Reading[]): string {
+  let head = '';
+  let body = '';
+  for (const r of readings) {
+    head += `${r.timestamp}${r.index}\t`;
+    body += `\n${encodeReadingBody(r)}`;
+  }
+  return head + body;
+}
+
+/** The readings of a device, sorted by index, from its stored string (null: none). */
+export function decodeReadingsBlob(deviceId: string, blob: string | null): Reading[] {
+  if (blob === null || blob === '') return [];
+  const newline = blob.indexOf('\n');
+  const lines = blob.slice(newline + 1).split('\n');
+  const readings: Reading[] = [];
+  for (let pos = 0, i = 0; pos < newline; i++) {
+    const tab = blob.indexOf('\t', pos + TIMESTAMP_LENGTH);
+    const timestamp = blob.slice(pos, pos + TIMESTAMP_LENGTH);
+    const index = blob.slice(pos + TIMESTAMP_LENGTH, tab);
+    readings.push(decodeReadingBody(deviceId, index, timestamp, lines[i]!));
+    pos = tab + 1;
+  }
+  return readings.sort((a, b) => (a.index < b.index ? -1 : a.index > b.index ? 1 : 0));
 }
 
 export function toReading(message: ValidatedOutput): Reading {
@@ -32,39 +75,6 @@ export function toReading(message: ValidatedOutput): Reading {
     labels: message.labels,
     display_names: message.display_names,
     metadata: message.metadata,
-  };
-}
-
-export function encodeStoredReading(r: Reading): string {
-  let json = `{"timestamp":"${r.timestamp}"`;
-  if (r.request_id !== null) json += `,"request_id":${JSON.stringify(r.request_id)}`;
-  json += `,"values":${JSON.stringify(r.values)}`;
-  if (r.labels !== null) json += `,"labels":${JSON.stringify(r.labels)}`;
-  if (r.display_names !== null) json += `,"display_names":${JSON.stringify(r.display_names)}`;
-  if (r.metadata !== null) json += `,"metadata":${JSON.stringify(r.metadata)}`;
-  return `${json}}`;
-}
-
-interface StoredReading {
-  timestamp: string;
-  request_id?: string;
-  values: unknown[];
-  labels?: string[];
-  display_names?: string[];
-  metadata?: Record<string, unknown>;
-}
-
-export function decodeStoredReading(deviceId: string, index: string, raw: string): Reading {
-  const s = JSON.parse(raw) as StoredReading;
-  return {
-    device_id: deviceId,
-    index,
-    timestamp: s.timestamp,
-    request_id: s.request_id ?? null,
-    values: s.values,
-    labels: s.labels ?? null,
-    display_names: s.display_names ?? null,
-    metadata: s.metadata ?? null,
   };
 }
 

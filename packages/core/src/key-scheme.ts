@@ -5,7 +5,7 @@ import { assertTenant } from './ids.js';
  *
  * | key                                   | type | holds                                             |
  * | `{p}device:{<id>}:metadata`           | hash | seed fields + extra metadata keys                 |
- * | `{p}device:{<id>}:readings`           | hash | index -> latest reading JSON                      |
+ * | `{p}device:{<id>}:readings`           | str  | head `<ts><index>\t…`, then one JSON line each   |
  * | `{p}devices:{index}:by-id`            | zset | device ids, score 0 (lexicographic listing)       |
  * | `{p}devices:{index}:by-expiry`        | zset | device ids, score = expiry (epoch ms)             |
  * | `{p}kv:{<tenant>}:e:<key>`            | hash | generic cache entry: v (JSON), c (created ms), n  |

@@ -5,9 +5,8 @@ import {
   type Reading,
   type UpsertResult,
   coalesceReadings,
-  decodeStoredReading,
-  encodeStoredReading,
-  storedReadingTimestamp,
+  decodeReadingBody,
+  encodeReadingBody,
 } from '@org/cache-core';
 import { type DeviceIndexSource, listDevicesFrom } from '../listing/device-listing.js';
 import type { DeviceListQuery } from '../transport.js';
@@ -15,8 +14,8 @@ import { SortedIds } from './sorted-ids.js';
 
 interface DeviceState {
   metadata: DeviceMetadata | null;
-  /** index -> stored reading JSON (the same encoding as in Redis). */
-  readings: Map<string, string>;
+  /** index -> timestamp and body line (the same encoding as in Redis). */
+  readings: Map<string, { timestamp: string; body: string }>;
   expiry: number;
 }
 
@@ -41,8 +40,8 @@ export class MemoryDevices implements DeviceIndexSource {
       const state = this.#touch(update.deviceId, now);
       for (const r of update.readings) {
         const current = state.readings.get(r.index);
-        if (current === undefined || storedReadingTimestamp(current) <= r.timestamp) {
-          state.readings.set(r.index, encodeStoredReading(r));
+        if (current === undefined || current.timestamp <= r.timestamp) {
+          state.readings.set(r.index, { timestamp: r.timestamp, body: encodeReadingBody(r) });
           written++;
         }
       }
@@ -67,12 +66,12 @@ export class MemoryDevices implements DeviceIndexSource {
   readings(id: string): Reading[] {
     const state = this.#live(id);
     if (!state) return [];
-    return [...state.readings.keys()].sort().map((index) => decodeStoredReading(id, index, state.readings.get(index)!));
+    return [...state.readings.keys()].sort().map((index) => this.#decode(id, index, state.readings.get(index)!));
   }
 
   reading(id: string, index: string): Reading | null {
-    const raw = this.#live(id)?.readings.get(index);
-    return raw === undefined ? null : decodeStoredReading(id, index, raw);
+    const stored = this.#live(id)?.readings.get(index);
+    return stored === undefined ? null : this.#decode(id, index, stored);
   }
 
   indexes(id: string): string[] {
@@ -124,7 +123,7 @@ export class MemoryDevices implements DeviceIndexSource {
       oldest = Math.min(oldest, state.expiry);
       newest = Math.max(newest, state.expiry);
       bytes += id.length * 2 + (state.metadata ? JSON.stringify(state.metadata).length : 0);
-      for (const [index, raw] of state.readings) bytes += index.length + raw.length;
+      for (const [index, r] of state.readings) bytes += index.length + r.timestamp.length + r.body.length;
     }
     const stamp = (expiry: number) => new Date(expiry - this.ttlMs).toISOString();
     return {
@@ -143,6 +142,10 @@ export class MemoryDevices implements DeviceIndexSource {
     }
     this.#expiryQueue.length = 0;
     this.#queueHead = 0;
+  }
+
+  #decode(id: string, index: string, stored: { timestamp: string; body: string }): Reading {
+    return decodeReadingBody(id, index, stored.timestamp, stored.body);
   }
 
   #touch(id: string, now: number): DeviceState {

@@ -8,9 +8,9 @@ import {
   type UpsertResult,
   coalesceReadings,
   decodeMetadataHash,
-  decodeStoredReading,
+  decodeReadingsBlob,
   encodeMetadataFields,
-  encodeStoredReading,
+  encodeReadingsBlob,
 } from '@org/cache-core';
 import calculateSlot from 'cluster-key-slot';
 import { type DeviceIndexSource, listDevicesFrom } from '../listing/device-listing.js';
@@ -73,8 +73,7 @@ export class RedisDevices implements DeviceIndexSource {
         groups.set(slot, g);
       }
       g.keys.push(metaKey, this.#keys.deviceReadings(u.deviceId));
-      g.args.push(u.readings.length);
-      for (const r of u.readings) g.args.push(r.index, r.timestamp, encodeStoredReading(r));
+      g.args.push(u.readings.length === 0 ? '' : encodeReadingsBlob(u.readings));
       if (u.metadata) {
         const fields = encodeMetadataFields(u.metadata);
         g.args.push(u.metadata.last_updated, fields.length / 2);
@@ -111,19 +110,15 @@ export class RedisDevices implements DeviceIndexSource {
   }
 
   async readings(id: string): Promise<Reading[]> {
-    const hash = await this.#redis.hgetall(this.#keys.deviceReadings(id));
-    return Object.keys(hash)
-      .sort()
-      .map((index) => decodeStoredReading(id, index, hash[index]!));
+    return decodeReadingsBlob(id, await this.#redis.get(this.#keys.deviceReadings(id)));
   }
 
   async reading(id: string, index: string): Promise<Reading | null> {
-    const raw = await this.#redis.hget(this.#keys.deviceReadings(id), index);
-    return raw === null ? null : decodeStoredReading(id, index, raw);
+    return (await this.readings(id)).find((r) => r.index === index) ?? null;
   }
 
   async indexes(id: string): Promise<string[]> {
-    return (await this.#redis.hkeys(this.#keys.deviceReadings(id))).sort();
+    return (await this.readings(id)).map((r) => r.index);
   }
 
   list(query: DeviceListQuery): Promise<DevicePage> {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createCacheClient } from '@org/cache-client';
+import { createCacheClient, decodeReadingsBlob } from '@org/cache-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureReadings } from '../fixtures.js';
 import { type RedisServer, startRedis } from '../redis/start-redis.js';
@@ -35,10 +35,13 @@ describe('redis layout', () => {
       expect(meta).toContain(`"${field}"`);
     }
     expect(meta).toContain('"2025-06-25T08:57:34.618082Z"');
-    const { stdout: t } = await run('redis-cli', [
-      '-h', url.hostname, '-p', url.port, '--raw', 'HGET', transport.keys.deviceReadings('282c02424eed'), 'T',
+    const { stdout: raw } = await run('redis-cli', [
+      '-h', url.hostname, '-p', url.port, '--raw', 'GET', transport.keys.deviceReadings('282c02424eed'),
     ]);
-    expect(JSON.parse(t).values).toEqual([21.4]);
+    expect(raw).toContain('2025-06-25T08:57:34.618082ZT\t');
+    const t = decodeReadingsBlob('282c02424eed', raw.replace(/\n$/, '')).find((r) => r.index === 'T');
+    expect(t?.values).toEqual([21.4]);
+    expect(raw).toContain('[21.4]');
     const ttl = await transport.redis.ttl(transport.keys.deviceMetadata('282c02424eed'));
     expect(ttl).toBeGreaterThan(86_000);
   });

@@ -1,0 +1,12 @@
+import { createCacheClient } from '../dist/index.js';
+import { buildWorkload } from './workload.ts';
+const w = buildWorkload(300000, 5, 0.05);
+const c = createCacheClient({ transport: 'redis', url: 'redis://127.0.0.1:6399' });
+const r = (c.transport as any).redis;
+await r.flushall();
+const cpu = async () => { const i = await r.info('cpu'); return Number(/used_cpu_user:([\d.]+)/.exec(i)![1]) + Number(/used_cpu_sys:([\d.]+)/.exec(i)![1]); };
+const c0 = await cpu(); const n0 = process.cpuUsage(); const t0 = performance.now();
+for (let i = 0; i < w.readings.length; i += 2000) await c.upsertReadings(w.readings.slice(i, i + 2000));
+const ms = performance.now() - t0; const n1 = process.cpuUsage(n0); const c1 = await cpu();
+console.log('rate', Math.round(w.readings.length / ms * 1000), 'wall ms', ms.toFixed(0), 'redis cpu ms', ((c1 - c0) * 1000).toFixed(0), 'node cpu ms', ((n1.user + n1.system) / 1000).toFixed(0));
+await c.close();
