@@ -39,7 +39,7 @@ const EnvSchema = z
       .toLowerCase()
       .pipe(z.enum(['earliest', 'latest']))
       .default('earliest'),
-    KAFKA_SESSION_TIMEOUT_MS: int(6_000, 300_000).default(30_000),
+    KAFKA_SESSION_TIMEOUT_MS: int(1_000, 300_000).default(30_000),
     KAFKA_HEARTBEAT_INTERVAL_MS: int(100, 60_000).default(3_000),
     KAFKA_FETCH_MIN_BYTES: int(1, 100 * 1024 * 1024).default(1),
     KAFKA_FETCH_MAX_BYTES: int(1024, 512 * 1024 * 1024).default(16 * 1024 * 1024),

@@ -1,0 +1,91 @@
+import { describe, expect, test } from 'vitest';
+import { ConfigError, loadConfig } from './env.js';
+
+describe('loadConfig', () => {
+  test('defaults are the seed service names and values', () => {
+    const c = loadConfig({});
+    expect(c.kafka).toMatchObject({
+      brokers: ['kafka:9092'],
+      topic: 'iot_validated_data',
+      errorTopic: 'iot_errors',
+      groupId: 'cache_service_group',
+      fromBeginning: true,
+      maxWaitTimeMs: 1000,
+    });
+    expect(c.redis).toEqual({ url: 'redis://redis:6379/0', password: undefined, ttlSeconds: 86_400, keyPrefix: '' });
+    expect(c.health.port).toBe(9464);
+    expect(c.logLevel).toBe('info');
+  });
+
+  test('reads every variable', () => {
+    const c = loadConfig({
+      KAFKA_BOOTSTRAP_SERVERS: 'k1:19092, k2',
+      KAFKA_VALIDATED_DATA_TOPIC: 'in',
+      KAFKA_ERROR_TOPIC: 'err',
+      KAFKA_CONSUMER_GROUP_ID: 'g',
+      KAFKA_CONSUMER_POLL_TIMEOUT_S: '0.25',
+      KAFKA_AUTO_OFFSET_RESET: 'LATEST',
+      REDIS_HOST: 'cache',
+      REDIS_PORT: '6380',
+      REDIS_DB: '3',
+      REDIS_PASSWORD: 's3cret',
+      REDIS_METADATA_TTL: '600',
+      KEY_PREFIX: 't1:',
+      INGEST_BATCH_MAX_MESSAGES: '100',
+      INGEST_MAX_MESSAGE_BYTES: '2048',
+      HEALTH_PORT: '0',
+      LOG_LEVEL: 'WARNING',
+    });
+    expect(c.kafka.brokers).toEqual(['k1:19092', 'k2:9092']);
+    expect(c.kafka).toMatchObject({ topic: 'in', errorTopic: 'err', groupId: 'g', maxWaitTimeMs: 250, fromBeginning: false });
+    expect(c.redis).toEqual({ url: 'redis://cache:6380/3', password: 's3cret', ttlSeconds: 600, keyPrefix: 't1:' });
+    expect(c.batch).toEqual({ maxMessages: 100, maxMessageBytes: 2048 });
+    expect(c.health.port).toBe(0);
+    expect(c.logLevel).toBe('warn');
+  });
+
+  test('REDIS_CLUSTER_NODES wins over REDIS_URL, which wins over host and port; empty means unset', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://r:1/2', REDIS_HOST: 'ignored' }).redis.url).toBe('redis://r:1/2');
+    expect(loadConfig({ REDIS_URL: 'redis://:pw@r:1', REDIS_PASSWORD: 'other' }).redis.password).toBeUndefined();
+    const cluster = loadConfig({ REDIS_CLUSTER_NODES: 'a:7000,b', REDIS_URL: 'redis://r:1', REDIS_PASSWORD: 'p' });
+    expect(cluster.redis).toMatchObject({ clusterNodes: ['a:7000', 'b:6379'], password: 'p' });
+    expect(cluster.redis.url).toBeUndefined();
+    expect(loadConfig({ REDIS_PASSWORD: '', REDIS_URL: '' }).redis).toMatchObject({ url: 'redis://redis:6379/0', password: undefined });
+  });
+
+  test('one error names every bad variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        KAFKA_BOOTSTRAP_SERVERS: 'host:notaport',
+        KAFKA_AUTO_OFFSET_RESET: 'middle',
+        REDIS_PORT: '70000',
+        REDIS_METADATA_TTL: '-1',
+        HEALTH_PORT: 'x',
+        LOG_LEVEL: 'loud',
+        REDIS_URL: 'http://nope',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of [
+      'KAFKA_BOOTSTRAP_SERVERS',
+      'KAFKA_AUTO_OFFSET_RESET',
+      'REDIS_PORT',
+      'REDIS_METADATA_TTL',
+      'HEALTH_PORT',
+      'LOG_LEVEL',
+      'REDIS_URL',
+    ]) {
+      expect(message).toContain(name);
+    }
+  });
+
+  test('a heartbeat that is not well below the session timeout is refused', () => {
+    expect(() => loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '3000' })).toThrow(
+      /KAFKA_HEARTBEAT_INTERVAL_MS/,
+    );
+  });
+});
