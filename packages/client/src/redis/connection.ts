@@ -62,6 +62,19 @@ export function openRedis(options: RedisConnectionOptions): { redis: Redis | Clu
   return { redis, owned, scripts };
 }
 
+/**
+ * Sends one script call at once, bypassing auto-pipelining (which would hold it until the next
+ * tick): Redis starts on it while the caller encodes the next one.
+ */
+export async function sendScriptNow(redis: Redis | Cluster, name: LuaScriptName, args: ScriptArg[]): Promise<unknown> {
+  if (redis instanceof Cluster) return (redis as unknown as Record<string, ScriptCall>)[name]!(...(args as [number]));
+  const pipeline = redis.pipeline() as unknown as Record<string, ScriptCall> & { exec(): Promise<[Error | null, unknown][]> };
+  pipeline[name]!(...(args as [number]));
+  const [[error, result] = [null, null]] = (await pipeline.exec()) ?? [];
+  if (error) throw error;
+  return result;
+}
+
 /** Waits (bounded) for a connection that is still connecting; true once it is ready. */
 export async function whenReady(redis: Redis | Cluster, timeoutMs: number): Promise<boolean> {
   if (redis.status === 'ready') return true;

@@ -15,7 +15,7 @@ import {
 import calculateSlot from 'cluster-key-slot';
 import { type DeviceIndexSource, listDevicesFrom } from '../listing/device-listing.js';
 import type { DeviceListQuery } from '../transport.js';
-import type { Scripts } from './connection.js';
+import { type Scripts, sendScriptNow } from './connection.js';
 import type { Cluster, Redis } from 'ioredis';
 
 /** Devices per Lua call: enough to amortize the call, small enough to keep Redis responsive. */
@@ -63,7 +63,7 @@ export class RedisDevices implements DeviceIndexSource {
     const groups = new Map<number, { keys: string[]; args: Arg[]; devices: number }>();
     const calls: Promise<unknown>[] = [];
     const send = (g: { keys: string[]; args: Arg[] }) =>
-      calls.push(this.#scripts.cacheUpsertDevices(g.keys.length, ...g.keys, ...g.args));
+      calls.push(sendScriptNow(this.#redis, 'cacheUpsertDevices', [g.keys.length, ...g.keys, ...g.args]));
     for (const u of updates) {
       const metaKey = this.#keys.deviceMetadata(u.deviceId);
       const slot = this.#cluster ? calculateSlot(metaKey) : 0;

@@ -1,0 +1,116 @@
+import type { CacheError } from '@org/cache-core';
+import { errorFromEnvelope, errorFromFetchFailure, retryAfterSeconds } from './http-errors.js';
+
+export interface RequesterOptions {
+  baseUrl: string;
+  token?: string;
+  /** Per attempt (default 10 s). */
+  timeoutMs?: number;
+  /** Extra attempts of idempotent calls after a network failure, 429, 502, 503 or 504 (default 2). */
+  retries?: number;
+  /** Backoff: `min(maxDelay, baseDelay * 2^attempt)`, full jitter (defaults 50 ms and 2 s). */
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+  /** Sent with every request (e.g. a correlation id). */
+  headers?: Record<string, string>;
+}
+
+export interface Call {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path and query, already encoded. */
+  path: string;
+  operation: string;
+  body?: string;
+  tenant?: string;
+  /** Safe to send again: retried on transient failures. */
+  idempotent: boolean;
+  /** A 404 with the API's CACHE_001 envelope for this operation answers `null` instead of throwing. */
+  nullOn404?: boolean;
+}
+
+export interface Answer<T> {
+  status: number;
+  body: T;
+}
+
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+
+/** fetch with a timeout per attempt, bounded retries with capped exponential backoff, typed errors. */
+export class HttpRequester {
+  readonly baseUrl: string;
+  readonly #headers: Record<string, string>;
+  readonly #timeoutMs: number;
+  readonly #retries: number;
+  readonly #baseDelay: number;
+  readonly #maxDelay: number;
+
+  constructor(options: RequesterOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#headers = { accept: 'application/json', ...options.headers };
+    if (options.token) this.#headers.authorization = `Bearer ${options.token}`;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#retries = Math.max(0, options.retries ?? 2);
+    this.#baseDelay = options.retryBaseDelayMs ?? 50;
+    this.#maxDelay = options.retryMaxDelayMs ?? 2_000;
+  }
+
+  /** Sends the call; resolves with the parsed JSON body (null for a tolerated 404), or throws a typed error. */
+  async send<T>(call: Call): Promise<Answer<T | null>> {
+    const headers: Record<string, string> = { ...this.#headers };
+    if (call.body !== undefined) headers['content-type'] = 'application/json';
+    if (call.tenant !== undefined) headers['x-tenant-id'] = call.tenant;
+    const url = this.baseUrl + call.path;
+    for (let attempt = 0; ; attempt++) {
+      const canRetry = call.idempotent && attempt < this.#retries;
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: call.method,
+          headers,
+          body: call.body,
+          signal: AbortSignal.timeout(this.#timeoutMs),
+        });
+      } catch (error) {
+        if (canRetry) {
+          await this.#pause(attempt, null);
+          continue;
+        }
+        throw errorFromFetchFailure(error, call.operation, this.#timeoutMs);
+      }
+      if (response.ok) {
+        try {
+          return { status: response.status, body: (await response.json()) as T };
+        } catch (error) {
+          throw errorFromFetchFailure(error, call.operation, this.#timeoutMs);
+        }
+      }
+      const body = await readJson(response);
+      const retryAfter = retryAfterSeconds(response.headers.get('retry-after'));
+      const error: CacheError = errorFromEnvelope(response.status, body, retryAfter, call.operation);
+      if (call.nullOn404 && response.status === 404 && error.code === 'CACHE_001' && error.details.operation !== undefined) {
+        return { status: 404, body: null };
+      }
+      if (canRetry && RETRY_STATUSES.has(response.status)) {
+        if (retryAfter === null || retryAfter * 1000 <= this.#maxDelay) {
+          await this.#pause(attempt, retryAfter);
+          continue;
+        }
+      }
+      throw error;
+    }
+  }
+
+  #pause(attempt: number, retryAfter: number | null): Promise<void> {
+    const ceiling = Math.min(this.#maxDelay, this.#baseDelay * 2 ** attempt);
+    const ms = retryAfter !== null ? retryAfter * 1000 : Math.random() * ceiling;
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch {
+    return null;
+  }
+}
