@@ -6,7 +6,13 @@
  *  - Redis bytes per device against the device's state as compact JSON.
  * BENCH_READINGS (default 1,000,000) and BENCH_BATCH (default 2,000) tune it.
  */
-import { createKeyScheme, encodeMetadataFields, encodeReadingBody, metadataFromReading, type Reading } from '@org/cache-core';
+import {
+  createKeyScheme,
+  encodeMetadataFields,
+  encodeReadingBody,
+  metadataFromReading,
+  type Reading,
+} from '@org/cache-core';
 import { Redis } from 'ioredis';
 import { createCacheClient } from '../dist/index.js';
 import { benchRedis } from './redis-server.ts';
@@ -31,7 +37,9 @@ async function main() {
   const admin = new Redis(server.url);
   console.log(`building workload: ${fmt(TOTAL)} readings…`);
   const work = buildWorkload(TOTAL, 5, 0.05);
-  console.log(`${fmt(work.devices)} devices, 3 readings per message (T, U, P), ${fmt(work.replayed)} late replays\n`);
+  console.log(
+    `${fmt(work.devices)} devices, 3 readings per message (T, U, P), ${fmt(work.replayed)} late replays\n`,
+  );
 
   // 1. upsertReadings
   await admin.flushall();
@@ -92,21 +100,33 @@ async function main() {
   plain.disconnect();
 
   console.log('readings/s');
-  console.log(`  upsertReadings (latest wins, batch ${BATCH}): ${fmt(upsertRate)}  (${(upsertMs / 1000).toFixed(1)} s; written ${fmt(written)}, stale ${fmt(stale)})`);
+  console.log(
+    `  upsertReadings (latest wins, batch ${BATCH}): ${fmt(upsertRate)}  (${(upsertMs / 1000).toFixed(1)} s; written ${fmt(written)}, stale ${fmt(stale)})`,
+  );
   console.log(`  plain pipeline (batches of ${PIPELINE_BATCH}):         ${fmt(plainRate)}`);
   console.log(`  naive (await each command, ${fmt(NAIVE_SAMPLE)}):      ${fmt(naiveRate)}`);
-  console.log(`  ratio upsertReadings / plain pipeline:       ${(upsertRate / plainRate).toFixed(2)}x (target >= 2x, and >= 150,000/s)`);
+  console.log(
+    `  ratio upsertReadings / plain pipeline:       ${(upsertRate / plainRate).toFixed(2)}x (target >= 2x, and >= 150,000/s)`,
+  );
   console.log(`  ratio upsertReadings / naive:                ${(upsertRate / naiveRate).toFixed(1)}x`);
   console.log('memory');
-  console.log(`  Redis bytes per device:        ${bytesPerDevice.toFixed(0)} (${fmt(devices)} devices, ${fmt(memory)} bytes)`);
+  console.log(
+    `  Redis bytes per device:        ${bytesPerDevice.toFixed(0)} (${fmt(devices)} devices, ${fmt(memory)} bytes)`,
+  );
   console.log(`  compact JSON of device state:  ${jsonPerDevice.toFixed(0)}`);
-  console.log(`  ratio:                         ${(bytesPerDevice / jsonPerDevice).toFixed(2)}x (target <= 1.25x)`);
+  console.log(
+    `  ratio:                         ${(bytesPerDevice / jsonPerDevice).toFixed(2)}x (target <= 1.25x)`,
+  );
 
   admin.disconnect();
   await server.stop();
 }
 
-function plainCommands(p: ReturnType<Redis['pipeline']>, keys: ReturnType<typeof createKeyScheme>, r: Reading) {
+function plainCommands(
+  p: ReturnType<Redis['pipeline']>,
+  keys: ReturnType<typeof createKeyScheme>,
+  r: Reading,
+) {
   const meta = metadataFromReading(r);
   const metaKey = keys.deviceMetadata(r.device_id);
   if (meta) p.hset(metaKey, ...encodeMetadataFields(meta));

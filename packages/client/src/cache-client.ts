@@ -1,4 +1,9 @@
 import {
+  assertCacheKey,
+  assertDeviceId,
+  assertIndex,
+  assertPattern,
+  assertTenant,
   type CacheEntry,
   type CacheInfo,
   DeviceMetadata,
@@ -6,19 +11,14 @@ import {
   type HealthStatus,
   type JsonValue,
   type ListDevicesOptions,
+  normalizeTimestamp,
   type Reading,
   type SetOptions,
   type TenantStats,
   TooLargeError,
+  timestampToMillis,
   type UpsertResult,
   ValidationError,
-  assertCacheKey,
-  assertDeviceId,
-  assertIndex,
-  assertPattern,
-  assertTenant,
-  normalizeTimestamp,
-  timestampToMillis,
 } from '@org/cache-core';
 import type { CacheTransport, KeyPage, KvSetItem } from './transport.js';
 
@@ -73,9 +73,12 @@ export class CacheClient implements AsyncDisposable {
       assertDeviceId(r.device_id);
       assertIndex(r.index);
       if (typeof r.timestamp !== 'string' || r.timestamp.length !== 27) {
-        throw new ValidationError('reading timestamp must be normalized (use toReading on a parsed ValidatedOutput)', {
-          details: { device_id: r.device_id, index: r.index },
-        });
+        throw new ValidationError(
+          'reading timestamp must be normalized (use toReading on a parsed ValidatedOutput)',
+          {
+            details: { device_id: r.device_id, index: r.index },
+          },
+        );
       }
     }
     return this.transport.upsertReadings(readings);
@@ -96,7 +99,9 @@ export class CacheClient implements AsyncDisposable {
     }
     const last_updated = normalizeTimestamp(parsed.data.last_updated);
     if (last_updated === null) {
-      throw new ValidationError('last_updated must be an ISO 8601 date-time', { details: { device_id: deviceId } });
+      throw new ValidationError('last_updated must be an ISO 8601 date-time', {
+        details: { device_id: deviceId },
+      });
     }
     await this.transport.storeDeviceMetadata({ ...parsed.data, last_updated });
   }
@@ -127,7 +132,9 @@ export class CacheClient implements AsyncDisposable {
   async listDevices(options: ListDevicesOptions = {}): Promise<DevicePage> {
     const limit = options.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-      throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE}`, { details: { field: 'limit' } });
+      throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE}`, {
+        details: { field: 'limit' },
+      });
     }
     const offset = options.offset ?? 0;
     if (!Number.isInteger(offset) || offset < 0) {
@@ -142,7 +149,8 @@ export class CacheClient implements AsyncDisposable {
       offset,
       sort,
       cursor: options.cursor ?? null,
-      pattern: options.pattern === undefined || options.pattern === '*' ? null : assertPattern(options.pattern),
+      pattern:
+        options.pattern === undefined || options.pattern === '*' ? null : assertPattern(options.pattern),
       updatedSince: options.updatedSince === undefined ? null : toMillis(options.updatedSince),
     });
   }
@@ -172,7 +180,9 @@ export class CacheClient implements AsyncDisposable {
     return entry!;
   }
 
-  async setMany(items: readonly { key: string; value: JsonValue; ttl?: number | null }[]): Promise<CacheEntry[]> {
+  async setMany(
+    items: readonly { key: string; value: JsonValue; ttl?: number | null }[],
+  ): Promise<CacheEntry[]> {
     if (items.length === 0) return [];
     return this.transport.kvSet(
       this.tenant,
@@ -194,7 +204,9 @@ export class CacheClient implements AsyncDisposable {
   async listKeys(pattern = '*', options: ListKeysOptions = {}): Promise<KeyPage> {
     const limit = options.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-      throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE}`, { details: { field: 'limit' } });
+      throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE}`, {
+        details: { field: 'limit' },
+      });
     }
     return this.transport.kvListKeys(this.tenant, assertPattern(pattern), limit, options.cursor ?? null);
   }
@@ -226,11 +238,15 @@ export class CacheClient implements AsyncDisposable {
     const json = value === undefined ? undefined : JSON.stringify(value);
     if (json === undefined) throw new ValidationError('value must be JSON', { details: { key } });
     if (Buffer.byteLength(json) > this.#options.maxValueBytes) {
-      throw new TooLargeError(`value is larger than ${this.#options.maxValueBytes} bytes`, { details: { key } });
+      throw new TooLargeError(`value is larger than ${this.#options.maxValueBytes} bytes`, {
+        details: { key },
+      });
     }
     const seconds = ttl === undefined ? this.#options.defaultTtlSeconds : ttl === 0 ? null : ttl;
     if (seconds !== null && (!Number.isFinite(seconds) || seconds < 0)) {
-      throw new ValidationError('ttl must be a positive number of seconds', { details: { key, field: 'ttl' } });
+      throw new ValidationError('ttl must be a positive number of seconds', {
+        details: { key, field: 'ttl' },
+      });
     }
     return { key, json, ttl: seconds };
   }

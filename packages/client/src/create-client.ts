@@ -1,4 +1,5 @@
 import { CacheClient, type CacheClientOptions } from './cache-client.js';
+import { HttpTransport, type HttpTransportOptions } from './http/index.js';
 import { MemoryTransport, type MemoryTransportOptions } from './memory/memory-transport.js';
 import { RedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
 import type { CacheTransport } from './transport.js';
@@ -7,6 +8,7 @@ export type CreateCacheClientOptions = CacheClientOptions &
   (
     | ({ transport: 'memory' } & MemoryTransportOptions)
     | ({ transport: 'redis' } & RedisTransportOptions)
+    | ({ transport: 'http' } & HttpTransportOptions)
     | { transport: 'custom'; implementation: CacheTransport }
   );
 
@@ -14,6 +16,7 @@ export type CreateCacheClientOptions = CacheClientOptions &
  * Creates a `CacheClient`:
  * `createCacheClient({ transport: 'redis', url: 'redis://localhost:6379' })`,
  * `createCacheClient({ transport: 'redis', clusterNodes: ['10.0.0.1:7000'] })`,
+ * `createCacheClient({ transport: 'http', baseUrl: 'http://localhost:8080', token })`,
  * `createCacheClient({ transport: 'memory' })`.
  */
 export function createCacheClient(options: CreateCacheClientOptions): CacheClient {
@@ -22,6 +25,8 @@ export function createCacheClient(options: CreateCacheClientOptions): CacheClien
       return new CacheClient(new MemoryTransport(options), options);
     case 'redis':
       return new CacheClient(new RedisTransport(options), options);
+    case 'http':
+      return new CacheClient(new HttpTransport(options), options);
     case 'custom':
       return new CacheClient(options.implementation, options);
   }

@@ -1,6 +1,7 @@
 export * from '@org/cache-core';
 export { CacheClient, type CacheClientOptions, type ListKeysOptions } from './cache-client.js';
-export { createCacheClient, type CreateCacheClientOptions } from './create-client.js';
+export { type CreateCacheClientOptions, createCacheClient } from './create-client.js';
+export { HttpTransport, type HttpTransportOptions } from './http/index.js';
 export { MemoryTransport, type MemoryTransportOptions } from './memory/memory-transport.js';
 export type { RedisConnectionOptions } from './redis/connection.js';
 export { mapRedisError } from './redis/redis-errors.js';

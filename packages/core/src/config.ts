@@ -13,9 +13,12 @@ export const envBoolean = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes' || v === 'on');
 
 /** A comma-separated list (blank items dropped). */
-export const envList = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
+export const envList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
 
 export interface HostPort {
   host: string;
@@ -28,7 +31,8 @@ export function parseHostPort(text: string, defaultPort: number): HostPort {
   if (!m) throw new Error(`not a host:port: ${JSON.stringify(text)}`);
   const host = m[1] ?? m[3]!;
   const port = Number(m[2] ?? m[4] ?? defaultPort);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`bad port in ${JSON.stringify(text)}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new Error(`bad port in ${JSON.stringify(text)}`);
   return { host, port };
 }
 
@@ -45,7 +49,5 @@ export const envHostPorts = (defaultPort: number) =>
 
 /** Formats zod issues of an env object as one line naming every bad variable. */
 export function describeEnvIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`)
-    .join('; ');
+  return error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`).join('; ');
 }

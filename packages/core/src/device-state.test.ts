@@ -16,12 +16,25 @@ const r: Reading = {
   values: [21.4],
   labels: ['T_int'],
   display_names: null,
-  metadata: { datatype_id: 'id', datatype_name: 'Température', datatype_unit: null, persist: false, channel_number: 1, source_sn_hex: '1234' },
+  metadata: {
+    datatype_id: 'id',
+    datatype_name: 'Température',
+    datatype_unit: null,
+    persist: false,
+    channel_number: 1,
+    source_sn_hex: '1234',
+  },
 };
 
 describe('device state encoding', () => {
   it('stores the readings of a device as a head of timestamps and indexes, then compact JSON bodies', () => {
-    const u: Reading = { ...r, index: 'U', timestamp: '2025-06-25T08:50:00.000000Z', values: ['a\nb', { x: '\t' }], metadata: null };
+    const u: Reading = {
+      ...r,
+      index: 'U',
+      timestamp: '2025-06-25T08:50:00.000000Z',
+      values: ['a\nb', { x: '\t' }],
+      metadata: null,
+    };
     const blob = encodeReadingsBlob([r, u]);
     expect(blob.split('\n')[0]).toBe(`${r.timestamp}T\t${u.timestamp}U\t`);
     expect(blob.split('\n')).toHaveLength(3);
@@ -54,7 +67,11 @@ describe('device state encoding', () => {
       last_updated: '2025-06-25T08:57:34.618082',
       note: 'plain text',
     });
-    expect(meta).toMatchObject({ persist: true, datatype_unit: 'hPa', additional_properties: { note: 'plain text' } });
+    expect(meta).toMatchObject({
+      persist: true,
+      datatype_unit: 'hPa',
+      additional_properties: { note: 'plain text' },
+    });
     expect(decodeMetadataHash('d', {})).toBeNull();
   });
 });

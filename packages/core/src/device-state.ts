@@ -7,7 +7,13 @@ import type { ValidatedOutput } from './models/validated-output.js';
  */
 
 /** The seed's metadata hash fields; anything else in the hash is an extra metadata key. */
-export const METADATA_FIELDS = ['datatype_id', 'datatype_name', 'datatype_unit', 'persist', 'last_updated'] as const;
+export const METADATA_FIELDS = [
+  'datatype_id',
+  'datatype_name',
+  'datatype_unit',
+  'persist',
+  'last_updated',
+] as const;
 const SEED_FIELDS = new Set<string>(METADATA_FIELDS);
 
 /**
@@ -31,7 +37,13 @@ export function encodeReadingBody(r: Reading): string {
   )},${JSON.stringify(r.metadata)}]`;
 }
 
-type ReadingBody = [string | null, unknown[], string[] | null, string[] | null, Record<string, unknown> | null];
+type ReadingBody = [
+  string | null,
+  unknown[],
+  string[] | null,
+  string[] | null,
+  Record<string, unknown> | null,
+];
 
 export function decodeReadingBody(deviceId: string, index: string, timestamp: string, body: string): Reading {
   const [request_id, values, labels, display_names, metadata] = JSON.parse(body) as ReadingBody;

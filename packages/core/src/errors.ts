@@ -144,17 +144,18 @@ export class RateLimitError extends CacheError {
   }
 }
 
-const CLASS_OF: Partial<Record<ErrorCode, new (message: string, options?: CacheErrorOptions) => CacheError>> = {
-  CACHE_001: NotFoundError,
-  CACHE_003: StorageFullError,
-  CACHE_004: InvalidKeyError,
-  CACHE_005: TimeoutError,
-  CACHE_006: UnavailableError,
-  CACHE_007: ValidationError,
-  CACHE_008: TooLargeError,
-  AUTH_001: AuthError,
-  AUTH_002: ForbiddenError,
-};
+const CLASS_OF: Partial<Record<ErrorCode, new (message: string, options?: CacheErrorOptions) => CacheError>> =
+  {
+    CACHE_001: NotFoundError,
+    CACHE_003: StorageFullError,
+    CACHE_004: InvalidKeyError,
+    CACHE_005: TimeoutError,
+    CACHE_006: UnavailableError,
+    CACHE_007: ValidationError,
+    CACHE_008: TooLargeError,
+    AUTH_001: AuthError,
+    AUTH_002: ForbiddenError,
+  };
 
 /** Rebuilds the matching error class from a code (used when an error crosses HTTP). */
 export function errorFromCode(code: string, message: string, options?: CacheErrorOptions): CacheError {

@@ -15,9 +15,12 @@ const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 function check(kind: string, value: unknown, max: number, allowEmpty = false): string {
   if (typeof value !== 'string') throw new InvalidKeyError(`${kind} must be a string`, { details: { kind } });
-  if (!allowEmpty && value.length === 0) throw new InvalidKeyError(`${kind} must not be empty`, { details: { kind } });
+  if (!allowEmpty && value.length === 0)
+    throw new InvalidKeyError(`${kind} must not be empty`, { details: { kind } });
   if (value.length > max) {
-    throw new InvalidKeyError(`${kind} is longer than ${max} characters`, { details: { kind, length: value.length } });
+    throw new InvalidKeyError(`${kind} is longer than ${max} characters`, {
+      details: { kind, length: value.length },
+    });
   }
   if (CONTROL.test(value)) {
     throw new InvalidKeyError(`${kind} must not contain control characters`, { details: { kind } });

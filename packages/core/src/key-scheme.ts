@@ -35,7 +35,9 @@ export interface KeyScheme {
  * id are percent-encoded so that both keys of a device always hash to the same slot.
  */
 export function encodeTagPart(value: string): string {
-  return /[{}%]/.test(value) ? value.replace(/[{}%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : value;
+  return /[{}%]/.test(value)
+    ? value.replace(/[{}%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    : value;
 }
 
 /** Escapes Redis glob metacharacters so that a literal string can be used inside a MATCH pattern. */

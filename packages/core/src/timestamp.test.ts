@@ -21,7 +21,15 @@ describe('normalizeTimestamp', () => {
   });
 
   it('rejects what is not a date-time', () => {
-    for (const bad of ['yesterday at noon', '', '2025-06-25', '2025-13-01T00:00:00', '2025-02-30T00:00:00', '2025-06-25T24:00:00', '2025-06-25T08:57:34+25']) {
+    for (const bad of [
+      'yesterday at noon',
+      '',
+      '2025-06-25',
+      '2025-13-01T00:00:00',
+      '2025-02-30T00:00:00',
+      '2025-06-25T24:00:00',
+      '2025-06-25T08:57:34+25',
+    ]) {
       expect(normalizeTimestamp(bad), bad).toBeNull();
     }
   });

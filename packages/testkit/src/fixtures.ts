@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type Reading, ValidatedOutput, toReading } from '@org/cache-core';
+import { type Reading, toReading, ValidatedOutput } from '@org/cache-core';
 
 /** Path of a fixture file shipped with the testkit (`validated-output.ndjson`, `bad-messages.ndjson`). */
 export function fixturePath(name: string): string {
@@ -15,5 +15,7 @@ export function fixtureLines(name: string): string[] {
 
 /** Every line of `validated-output.ndjson`, parsed and mapped to readings, in file order. */
 export function fixtureReadings(): Reading[] {
-  return fixtureLines('validated-output.ndjson').map((line) => toReading(ValidatedOutput.parse(JSON.parse(line))));
+  return fixtureLines('validated-output.ndjson').map((line) =>
+    toReading(ValidatedOutput.parse(JSON.parse(line))),
+  );
 }

@@ -4,5 +4,5 @@ export { fixtureLines, fixturePath, fixtureReadings } from './fixtures.js';
 export * from './kafka/index.js';
 export { freePort } from './ports.js';
 export { RedisProcess, waitForPing } from './redis/redis-process.js';
-export { type RedisClusterServer, startRedisCluster } from './redis/start-redis-cluster.js';
 export { type RedisServer, type StartRedisOptions, startRedis } from './redis/start-redis.js';
+export { type RedisClusterServer, startRedisCluster } from './redis/start-redis-cluster.js';

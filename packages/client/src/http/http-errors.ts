@@ -2,6 +2,7 @@ import {
   AuthError,
   CacheError,
   ErrorCode,
+  errorFromCode,
   ForbiddenError,
   NotFoundError,
   RateLimitError,
@@ -9,7 +10,6 @@ import {
   TooLargeError,
   UnavailableError,
   ValidationError,
-  errorFromCode,
 } from '@org/cache-core';
 
 interface Envelope {
@@ -25,10 +25,17 @@ export function retryAfterSeconds(header: string | null): number | null {
 }
 
 /** Rebuilds the typed error of an API error answer from its envelope, or from the status alone. */
-export function errorFromEnvelope(status: number, body: unknown, retryAfter: number | null, operation: string): CacheError {
+export function errorFromEnvelope(
+  status: number,
+  body: unknown,
+  retryAfter: number | null,
+  operation: string,
+): CacheError {
   const e = (body as Envelope | null)?.error;
   const details =
-    e && typeof e.details === 'object' && e.details !== null ? (e.details as Record<string, unknown>) : { operation };
+    e && typeof e.details === 'object' && e.details !== null
+      ? (e.details as Record<string, unknown>)
+      : { operation };
   if (e && typeof e.code === 'string' && typeof e.message === 'string') {
     if (e.code === ErrorCode.RATE_LIMITED) return new RateLimitError(e.message, retryAfter ?? 1, { details });
     return errorFromCode(e.code, e.message, { details });
@@ -68,5 +75,8 @@ export function errorFromFetchFailure(error: unknown, operation: string, timeout
   }
   const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
   const reason = cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error);
-  return new UnavailableError(`the API is unreachable (${operation}: ${reason})`, { cause: error, details: { operation } });
+  return new UnavailableError(`the API is unreachable (${operation}: ${reason})`, {
+    cause: error,
+    details: { operation },
+  });
 }

@@ -26,6 +26,8 @@ export interface Call {
   idempotent: boolean;
   /** A 404 with the API's CACHE_001 envelope for this operation answers `null` instead of throwing. */
   nullOn404?: boolean;
+  /** Non-2xx statuses whose JSON body is an answer, not an error (e.g. 503 of /health). */
+  answerStatuses?: readonly number[];
 }
 
 export interface Answer<T> {
@@ -77,7 +79,7 @@ export class HttpRequester {
         }
         throw errorFromFetchFailure(error, call.operation, this.#timeoutMs);
       }
-      if (response.ok) {
+      if (response.ok || call.answerStatuses?.includes(response.status)) {
         try {
           return { status: response.status, body: (await response.json()) as T };
         } catch (error) {
@@ -87,7 +89,12 @@ export class HttpRequester {
       const body = await readJson(response);
       const retryAfter = retryAfterSeconds(response.headers.get('retry-after'));
       const error: CacheError = errorFromEnvelope(response.status, body, retryAfter, call.operation);
-      if (call.nullOn404 && response.status === 404 && error.code === 'CACHE_001' && error.details.operation !== undefined) {
+      if (
+        call.nullOn404 &&
+        response.status === 404 &&
+        error.code === 'CACHE_001' &&
+        error.details.operation !== undefined
+      ) {
         return { status: 404, body: null };
       }
       if (canRetry && RETRY_STATUSES.has(response.status)) {

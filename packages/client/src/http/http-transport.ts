@@ -4,12 +4,12 @@ import {
   type DeviceMetadata,
   type DevicePage,
   type HealthStatus,
+  isCacheError,
   type JsonValue,
   type Reading,
   type TenantStats,
   type UpsertResult,
   ValidationError,
-  isCacheError,
 } from '@org/cache-core';
 import type { CacheTransport, DeviceListQuery, KeyPage, KvSetItem } from '../transport.js';
 import { type Call, HttpRequester, type RequesterOptions } from './http-requester.js';
@@ -158,7 +158,8 @@ export class HttpTransport implements CacheTransport {
 
   async getReading(id: string, index: string): Promise<Reading | null> {
     // An empty or dot index is not a usable path segment: read all and pick.
-    if (index === '' || !pathSafe(index)) return (await this.getReadings(id)).find((r) => r.index === index) ?? null;
+    if (index === '' || !pathSafe(index))
+      return (await this.getReadings(id)).find((r) => r.index === index) ?? null;
     return this.#maybe<Reading>({
       method: 'GET',
       path: `/api/devices/${segOrThrow(id, 'device id')}/readings/${seg(index)}`,
@@ -194,20 +195,32 @@ export class HttpTransport implements CacheTransport {
   }
 
   getCacheInfo(): Promise<CacheInfo> {
-    return this.#send<CacheInfo>({ method: 'GET', path: '/api/stats', operation: 'getCacheInfo', idempotent: true });
+    return this.#send<CacheInfo>({
+      method: 'GET',
+      path: '/api/stats',
+      operation: 'getCacheInfo',
+      idempotent: true,
+    });
   }
 
   /** The API's `/health` (its backend's state); `unhealthy` when the API cannot be reached. */
   async checkHealth(): Promise<HealthStatus> {
     try {
-      return await this.#send<HealthStatus>({ method: 'GET', path: '/health', operation: 'checkHealth', idempotent: false });
+      return await this.#send<HealthStatus>({
+        method: 'GET',
+        path: '/health',
+        operation: 'checkHealth',
+        idempotent: false,
+        answerStatuses: [503],
+      });
     } catch (error) {
       if (isCacheError(error) && (error.code === 'CACHE_006' || error.code === 'CACHE_005')) {
-        const health = error.details as Partial<HealthStatus>;
-        if (error.code === 'CACHE_006' && typeof health.status === 'string' && typeof health.message === 'string') {
-          return health as HealthStatus; // 503 from the API: its backend is down
-        }
-        return { status: 'unhealthy', message: error.message, timestamp: new Date().toISOString(), backend: 'http' };
+        return {
+          status: 'unhealthy',
+          message: error.message,
+          timestamp: new Date().toISOString(),
+          backend: 'http',
+        };
       }
       throw error;
     }
@@ -240,7 +253,9 @@ export class HttpTransport implements CacheTransport {
       ),
     );
     return parts.flatMap((p) =>
-      p.data.items.map((i) => (i.found && i.metadata ? toEntry(i.key, i.data as JsonValue, i.metadata) : null)),
+      p.data.items.map((i) =>
+        i.found && i.metadata ? toEntry(i.key, i.data as JsonValue, i.metadata) : null,
+      ),
     );
   }
 
@@ -260,7 +275,10 @@ export class HttpTransport implements CacheTransport {
     const out: CacheEntry[] = [];
     for (const part of chunks(items, this.#batchSize)) {
       const body = part
-        .map((i) => `{"key":${JSON.stringify(i.key)},"value":${i.json},"ttl":${i.ttl === null ? 'null' : i.ttl}}`)
+        .map(
+          (i) =>
+            `{"key":${JSON.stringify(i.key)},"value":${i.json},"ttl":${i.ttl === null ? 'null' : i.ttl}}`,
+        )
         .join(',');
       const answer = await this.#send<V2Envelope<{ items: BatchItem[] }>>({
         method: 'POST',

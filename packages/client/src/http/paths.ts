@@ -15,9 +15,12 @@ export function seg(segment: string): string {
 
 export function segOrThrow(segment: string, kind: string): string {
   if (!pathSafe(segment)) {
-    throw new InvalidKeyError(`a ${kind} of "${segment}" cannot be addressed in a URL; use another transport`, {
-      details: { kind },
-    });
+    throw new InvalidKeyError(
+      `a ${kind} of "${segment}" cannot be addressed in a URL; use another transport`,
+      {
+        details: { kind },
+      },
+    );
   }
   return encodeURIComponent(segment);
 }

@@ -14,7 +14,12 @@ describe('list cursors', () => {
   });
 
   it('rejects anything else with CACHE_004', () => {
-    for (const bad of ['', 'zzz', encodeCursor({ s: 'updated', score: 1, skip: -1 }), Buffer.from('{"s":"x"}').toString('base64url')]) {
+    for (const bad of [
+      '',
+      'zzz',
+      encodeCursor({ s: 'updated', score: 1, skip: -1 }),
+      Buffer.from('{"s":"x"}').toString('base64url'),
+    ]) {
       expect(() => decodeCursor(bad)).toThrow(expect.objectContaining({ code: 'CACHE_004' }));
     }
   });

@@ -19,7 +19,12 @@ export interface DeviceIndexSource {
     minExpiry: number,
   ): Promise<{ examined: number; lastExamined: string; live: [string, number][] }>;
   /** Live entries, highest expiry first, from `maxExpiry` (inclusive), skipping `skip`. */
-  scanByExpiry(maxExpiry: number, skip: number, count: number, minExpiry: number): Promise<[string, number][]>;
+  scanByExpiry(
+    maxExpiry: number,
+    skip: number,
+    count: number,
+    minExpiry: number,
+  ): Promise<[string, number][]>;
 }
 
 /** How many index entries one listing call may read when a filter can make pages sparse. */
@@ -30,7 +35,10 @@ const CHUNK = 500;
  * Cursor pagination over a device index, costing O(page) without a filter and at most
  * O(LISTING_SCAN_BUDGET) with a pattern or `updatedSince` (then a page may be short, with a cursor).
  */
-export async function listDevicesFrom(source: DeviceIndexSource, query: DeviceListQuery): Promise<DevicePage> {
+export async function listDevicesFrom(
+  source: DeviceIndexSource,
+  query: DeviceListQuery,
+): Promise<DevicePage> {
   const match = query.pattern === null ? null : globToRegExp(query.pattern);
   const prefix = query.pattern === null ? '' : globLiteralPrefix(query.pattern);
   const minExpiry = query.updatedSince === null ? 0 : query.updatedSince + source.ttlMs;
@@ -57,7 +65,8 @@ export async function listDevicesFrom(source: DeviceIndexSource, query: DeviceLi
       for (const [id, expiry] of step.live) {
         if (match !== null && !match.test(id)) continue;
         devices.push(summary(id, expiry));
-        if (devices.length === query.limit) return { devices, next_cursor: encodeCursor({ s: 'id', after: id }) };
+        if (devices.length === query.limit)
+          return { devices, next_cursor: encodeCursor({ s: 'id', after: id }) };
       }
       if (step.examined < count) return { devices, next_cursor: null };
       after = step.lastExamined;
@@ -79,7 +88,8 @@ export async function listDevicesFrom(source: DeviceIndexSource, query: DeviceLi
       }
       if (match !== null && !match.test(id)) continue;
       devices.push(summary(id, expiry));
-      if (devices.length === query.limit) return { devices, next_cursor: encodeCursor({ s: 'updated', score, skip }) };
+      if (devices.length === query.limit)
+        return { devices, next_cursor: encodeCursor({ s: 'updated', score, skip }) };
     }
     if (rows.length < count) return { devices, next_cursor: null };
     if (examined >= budget) return { devices, next_cursor: encodeCursor({ s: 'updated', score, skip }) };

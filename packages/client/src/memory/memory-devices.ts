@@ -1,12 +1,12 @@
 import {
   type CacheInfo,
+  coalesceReadings,
   type DeviceMetadata,
   type DevicePage,
-  type Reading,
-  type UpsertResult,
-  coalesceReadings,
   decodeReadingBody,
   encodeReadingBody,
+  type Reading,
+  type UpsertResult,
 } from '@org/cache-core';
 import { type DeviceIndexSource, listDevicesFrom } from '../listing/device-listing.js';
 import type { DeviceListQuery } from '../transport.js';
@@ -66,7 +66,9 @@ export class MemoryDevices implements DeviceIndexSource {
   readings(id: string): Reading[] {
     const state = this.#live(id);
     if (!state) return [];
-    return [...state.readings.keys()].sort().map((index) => this.#decode(id, index, state.readings.get(index)!));
+    return [...state.readings.keys()]
+      .sort()
+      .map((index) => this.#decode(id, index, state.readings.get(index)!));
   }
 
   reading(id: string, index: string): Reading | null {
@@ -85,7 +87,8 @@ export class MemoryDevices implements DeviceIndexSource {
 
   async scanById(after: string | null, prefix: string, offset: number, count: number, minExpiry: number) {
     const ids = this.#ids.view((id) => this.#devices.has(id));
-    let i = after === null ? SortedIds.lowerBound(ids, prefix, false) : SortedIds.lowerBound(ids, after, true);
+    let i =
+      after === null ? SortedIds.lowerBound(ids, prefix, false) : SortedIds.lowerBound(ids, after, true);
     i += offset;
     const live: [string, number][] = [];
     let examined = 0;
@@ -106,13 +109,17 @@ export class MemoryDevices implements DeviceIndexSource {
     const now = Date.now();
     const rows: [string, number][] = [];
     for (const [id, state] of this.#devices) {
-      if (state.expiry <= maxExpiry && state.expiry > now && state.expiry >= minExpiry) rows.push([id, state.expiry]);
+      if (state.expiry <= maxExpiry && state.expiry > now && state.expiry >= minExpiry)
+        rows.push([id, state.expiry]);
     }
     rows.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
     return rows.slice(skip, skip + count);
   }
 
-  info(): Pick<CacheInfo, 'total_devices' | 'oldest_entry_timestamp' | 'newest_entry_timestamp' | 'expired_pending'> & {
+  info(): Pick<
+    CacheInfo,
+    'total_devices' | 'oldest_entry_timestamp' | 'newest_entry_timestamp' | 'expired_pending'
+  > & {
     bytes: number;
   } {
     this.#purge();

@@ -1,4 +1,4 @@
-import { type CacheEntry, type JsonValue, globToRegExp } from '@org/cache-core';
+import { type CacheEntry, globToRegExp, type JsonValue } from '@org/cache-core';
 import type { KeyPage, KvSetItem } from '../transport.js';
 
 interface StoredEntry {
@@ -60,7 +60,10 @@ export class MemoryKv {
 
   invalidate(tenant: string, pattern: string): number {
     const re = globToRegExp(pattern);
-    return this.delete(tenant, [...(this.#tenants.get(tenant)?.keys() ?? [])].filter((k) => re.test(k)));
+    return this.delete(
+      tenant,
+      [...(this.#tenants.get(tenant)?.keys() ?? [])].filter((k) => re.test(k)),
+    );
   }
 
   listKeys(tenant: string, pattern: string, limit: number, cursor: string | null): KeyPage {
@@ -85,7 +88,8 @@ export class MemoryKv {
   count(tenant: string): number {
     const now = Date.now();
     let n = 0;
-    for (const e of this.#tenants.get(tenant)?.values() ?? []) if (e.expiresAt === null || e.expiresAt > now) n++;
+    for (const e of this.#tenants.get(tenant)?.values() ?? [])
+      if (e.expiresAt === null || e.expiresAt > now) n++;
     return n;
   }
 

@@ -31,7 +31,11 @@ const DEFAULTS: RedisOptions = {
 };
 
 /** Opens (or adopts) an ioredis standalone or cluster connection and registers the cache's scripts. */
-export function openRedis(options: RedisConnectionOptions): { redis: Redis | Cluster; owned: boolean; scripts: Scripts } {
+export function openRedis(options: RedisConnectionOptions): {
+  redis: Redis | Cluster;
+  owned: boolean;
+  scripts: Scripts;
+} {
   let redis: Redis | Cluster;
   let owned = true;
   if (options.connection) {
@@ -66,9 +70,16 @@ export function openRedis(options: RedisConnectionOptions): { redis: Redis | Clu
  * Sends one script call at once, bypassing auto-pipelining (which would hold it until the next
  * tick): Redis starts on it while the caller encodes the next one.
  */
-export async function sendScriptNow(redis: Redis | Cluster, name: LuaScriptName, args: ScriptArg[]): Promise<unknown> {
-  if (redis instanceof Cluster) return (redis as unknown as Record<string, ScriptCall>)[name]!(...(args as [number]));
-  const pipeline = redis.pipeline() as unknown as Record<string, ScriptCall> & { exec(): Promise<[Error | null, unknown][]> };
+export async function sendScriptNow(
+  redis: Redis | Cluster,
+  name: LuaScriptName,
+  args: ScriptArg[],
+): Promise<unknown> {
+  if (redis instanceof Cluster)
+    return (redis as unknown as Record<string, ScriptCall>)[name]!(...(args as [number]));
+  const pipeline = redis.pipeline() as unknown as Record<string, ScriptCall> & {
+    exec(): Promise<[Error | null, unknown][]>;
+  };
   pipeline[name]!(...(args as [number]));
   const [[error, result] = [null, null]] = (await pipeline.exec()) ?? [];
   if (error) throw error;

@@ -1,22 +1,22 @@
 import {
   type CacheInfo,
+  coalesceReadings,
   type DeviceMetadata,
   type DevicePage,
   type DeviceUpdate,
-  type KeyScheme,
-  type Reading,
-  type UpsertResult,
-  coalesceReadings,
   decodeMetadataHash,
   decodeReadingsBlob,
   encodeMetadataFields,
   encodeReadingsBlob,
+  type KeyScheme,
+  type Reading,
+  type UpsertResult,
 } from '@org/cache-core';
 import calculateSlot from 'cluster-key-slot';
+import type { Cluster, Redis } from 'ioredis';
 import { type DeviceIndexSource, listDevicesFrom } from '../listing/device-listing.js';
 import type { DeviceListQuery } from '../transport.js';
 import { type Scripts, sendScriptNow } from './connection.js';
-import type { Cluster, Redis } from 'ioredis';
 
 /** Devices per Lua call: enough to amortize the call, small enough to keep Redis responsive. */
 const DEVICES_PER_CALL = 100;
@@ -36,7 +36,13 @@ export class RedisDevices implements DeviceIndexSource {
   readonly #ttlSeconds: number;
   readonly #cluster: boolean;
 
-  constructor(redis: Redis | Cluster, scripts: Scripts, keys: KeyScheme, ttlSeconds: number, cluster: boolean) {
+  constructor(
+    redis: Redis | Cluster,
+    scripts: Scripts,
+    keys: KeyScheme,
+    ttlSeconds: number,
+    cluster: boolean,
+  ) {
     this.#redis = redis;
     this.#scripts = scripts;
     this.#keys = keys;
@@ -157,13 +163,16 @@ export class RedisDevices implements DeviceIndexSource {
     return rows;
   }
 
-  async info(): Promise<Pick<CacheInfo, 'total_devices' | 'oldest_entry_timestamp' | 'newest_entry_timestamp' | 'expired_pending'>> {
+  async info(): Promise<
+    Pick<CacheInfo, 'total_devices' | 'oldest_entry_timestamp' | 'newest_entry_timestamp' | 'expired_pending'>
+  > {
     const [live, indexed, , oldest, newest] = (await this.#scripts.cacheDeviceIndexInfo(
       2,
       this.#keys.deviceIndexById,
       this.#keys.deviceIndexByExpiry,
     )) as [number, number, number, string, string];
-    const stamp = (score: string) => (score === '' ? null : new Date(Number(score) - this.ttlMs).toISOString());
+    const stamp = (score: string) =>
+      score === '' ? null : new Date(Number(score) - this.ttlMs).toISOString();
     return {
       total_devices: live,
       expired_pending: indexed - live,

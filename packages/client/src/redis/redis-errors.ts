@@ -1,10 +1,4 @@
-import {
-  CacheError,
-  ErrorCode,
-  StorageFullError,
-  TimeoutError,
-  UnavailableError,
-} from '@org/cache-core';
+import { CacheError, ErrorCode, StorageFullError, TimeoutError, UnavailableError } from '@org/cache-core';
 
 /** Turns an ioredis failure into the cache's typed errors (never leaking a value or a password). */
 export function mapRedisError(error: unknown, operation: string): CacheError {
@@ -25,9 +19,16 @@ export function mapRedisError(error: unknown, operation: string): CacheError {
     return new UnavailableError(`Redis is unavailable (${operation})`, { cause: error, details });
   }
   if (/NOAUTH|WRONGPASS|invalid password|invalid username/i.test(message)) {
-    return new UnavailableError(`Redis refused the credentials (${operation})`, { cause: error, details, retriable: false });
+    return new UnavailableError(`Redis refused the credentials (${operation})`, {
+      cause: error,
+      details,
+      retriable: false,
+    });
   }
-  return new CacheError(ErrorCode.INTERNAL, `Redis failed on ${operation}: ${message}`, { cause: error, details });
+  return new CacheError(ErrorCode.INTERNAL, `Redis failed on ${operation}: ${message}`, {
+    cause: error,
+    details,
+  });
 }
 
 /** Runs a Redis operation and rethrows its failure as a typed cache error. */

@@ -27,7 +27,12 @@ export class RedisKv {
     )) as [number, ...(string | number)[]];
     const now = out[0];
     const entries = keys.map((key, i): CacheEntry | null => {
-      const [json, created, version, pttl] = out.slice(1 + i * 4, 5 + i * 4) as [string, string, string, number];
+      const [json, created, version, pttl] = out.slice(1 + i * 4, 5 + i * 4) as [
+        string,
+        string,
+        string,
+        number,
+      ];
       if (json === '') return null;
       return {
         key,
@@ -46,7 +51,9 @@ export class RedisKv {
   async set(tenant: string, items: readonly KvSetItem[]): Promise<CacheEntry[]> {
     const args: (string | number)[] = [];
     for (const i of items) args.push(i.key, i.json, i.ttl === null ? 0 : Math.round(i.ttl * 1000));
-    const registering = this.#knownTenants.has(tenant) ? null : this.#redis.sadd(this.#keys.kvTenants, tenant);
+    const registering = this.#knownTenants.has(tenant)
+      ? null
+      : this.#redis.sadd(this.#keys.kvTenants, tenant);
     const [out] = await Promise.all([
       this.#scripts.cacheKvSet(
         items.length + 1,
@@ -87,7 +94,14 @@ export class RedisKv {
     let cursor = '0';
     let deleted = 0;
     do {
-      const [next, flat] = await this.#redis.zscan(this.#keys.kvIndex(tenant), cursor, 'MATCH', pattern, 'COUNT', 500);
+      const [next, flat] = await this.#redis.zscan(
+        this.#keys.kvIndex(tenant),
+        cursor,
+        'MATCH',
+        pattern,
+        'COUNT',
+        500,
+      );
       cursor = next;
       const keys = flat.filter((_, i) => i % 2 === 0);
       if (keys.length > 0) deleted += await this.delete(tenant, keys);
@@ -101,7 +115,14 @@ export class RedisKv {
     const keys: string[] = [];
     const now = Date.now();
     do {
-      const [c, flat] = await this.#redis.zscan(this.#keys.kvIndex(tenant), next, 'MATCH', pattern, 'COUNT', limit);
+      const [c, flat] = await this.#redis.zscan(
+        this.#keys.kvIndex(tenant),
+        next,
+        'MATCH',
+        pattern,
+        'COUNT',
+        limit,
+      );
       next = c;
       for (let i = 0; i < flat.length; i += 2) if (Number(flat[i + 1]) > now) keys.push(flat[i]!);
     } while (next !== '0' && keys.length < limit);

@@ -1,6 +1,7 @@
 import {
   type CacheEntry,
   type CacheInfo,
+  createKeyScheme,
   DEFAULT_TTL_SECONDS,
   type DeviceMetadata,
   type DevicePage,
@@ -9,11 +10,10 @@ import {
   type Reading,
   type TenantStats,
   type UpsertResult,
-  createKeyScheme,
 } from '@org/cache-core';
 import { Cluster, type Redis } from 'ioredis';
 import type { CacheTransport, DeviceListQuery, KeyPage, KvSetItem } from '../transport.js';
-import { type RedisConnectionOptions, masterNodes, openRedis, whenReady } from './connection.js';
+import { masterNodes, openRedis, type RedisConnectionOptions, whenReady } from './connection.js';
 import { RedisDevices } from './redis-devices.js';
 import { redisCall } from './redis-errors.js';
 import { RedisKv } from './redis-kv.js';
@@ -48,7 +48,13 @@ export class RedisTransport implements CacheTransport {
     this.keys = createKeyScheme(options.keyPrefix);
     this.#ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
     this.#slowPingMs = options.slowPingMs ?? 250;
-    this.#devices = new RedisDevices(redis, scripts, this.keys, this.#ttlSeconds, this.kind === 'redis-cluster');
+    this.#devices = new RedisDevices(
+      redis,
+      scripts,
+      this.keys,
+      this.#ttlSeconds,
+      this.kind === 'redis-cluster',
+    );
     this.#kv = new RedisKv(redis, scripts, this.keys);
   }
 
@@ -108,7 +114,12 @@ export class RedisTransport implements CacheTransport {
     const ready = await whenReady(this.redis, HEALTH_TIMEOUT_MS);
     const masters = masterNodes(this.redis);
     if (masters.length === 0 || !ready) {
-      return { status: 'unhealthy', message: `Redis connection is ${this.redis.status}`, timestamp, backend: this.kind };
+      return {
+        status: 'unhealthy',
+        message: `Redis connection is ${this.redis.status}`,
+        timestamp,
+        backend: this.kind,
+      };
     }
     const pings = await Promise.all(masters.map((node) => timedPing(node)));
     const failed = pings.filter((p) => p === null).length;
@@ -128,7 +139,9 @@ export class RedisTransport implements CacheTransport {
     const slow = latency > this.#slowPingMs;
     return {
       status: slow ? 'degraded' : 'healthy',
-      message: slow ? `Redis answers slowly (${latency.toFixed(1)} ms)` : `Redis answers (${masters.length} master(s))`,
+      message: slow
+        ? `Redis answers slowly (${latency.toFixed(1)} ms)`
+        : `Redis answers (${masters.length} master(s))`,
       timestamp,
       latency_ms: latency,
       backend: this.kind,

@@ -1,4 +1,9 @@
-import { DEVICE_INDEX_INFO_LUA, SCAN_DEVICE_INDEX_BY_EXPIRY_LUA, SCAN_DEVICE_INDEX_LUA, TOUCH_DEVICE_INDEX_LUA } from './device-index.js';
+import {
+  DEVICE_INDEX_INFO_LUA,
+  SCAN_DEVICE_INDEX_BY_EXPIRY_LUA,
+  SCAN_DEVICE_INDEX_LUA,
+  TOUCH_DEVICE_INDEX_LUA,
+} from './device-index.js';
 import { KV_DELETE_LUA, KV_GET_LUA, KV_SET_LUA } from './kv.js';
 import { UPSERT_DEVICES_LUA } from './upsert-devices.js';
 

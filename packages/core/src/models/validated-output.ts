@@ -22,18 +22,33 @@ const controlFree = (max: number) =>
 export const ReadingMetadata = z.looseObject({
   datatype_id: z.string(),
   datatype_name: z.string(),
-  datatype_unit: z.string().nullish().transform((u) => u ?? null),
-  persist: z.boolean().nullish().transform((p) => p ?? true),
+  datatype_unit: z
+    .string()
+    .nullish()
+    .transform((u) => u ?? null),
+  persist: z
+    .boolean()
+    .nullish()
+    .transform((p) => p ?? true),
 });
 export type ReadingMetadata = z.output<typeof ReadingMetadata>;
 
 const ValidatedOutputShape = z.object({
   device_id: controlFree(LIMITS.deviceIdMaxLength).min(1, 'must not be empty'),
-  request_id: z.string().nullish().transform((r) => r ?? null),
+  request_id: z
+    .string()
+    .nullish()
+    .transform((r) => r ?? null),
   timestamp: IsoTimestamp,
   values: z.array(z.unknown()),
-  labels: z.array(z.string()).nullish().transform((l) => l ?? null),
-  display_names: z.array(z.string()).nullish().transform((d) => d ?? null),
+  labels: z
+    .array(z.string())
+    .nullish()
+    .transform((l) => l ?? null),
+  display_names: z
+    .array(z.string())
+    .nullish()
+    .transform((d) => d ?? null),
   index: controlFree(LIMITS.indexMaxLength).default(''),
   metadata: ReadingMetadata.nullish().transform((m) => m ?? null),
 });

@@ -18,5 +18,5 @@ export function clientConformance(name: string, make: MakeClient): void {
   });
 }
 
-export type { ConformanceClientOptions, MakeClient } from './types.js';
 export { makeReading, seededRandom, shuffle } from './reading-factory.js';
+export type { ConformanceClientOptions, MakeClient } from './types.js';

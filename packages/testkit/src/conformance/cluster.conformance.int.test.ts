@@ -14,7 +14,12 @@ beforeAll(async () => {
 afterAll(() => cluster?.stop());
 
 const make = (options: { ttlSeconds?: number } = {}) =>
-  createCacheClient({ transport: 'redis', clusterNodes: cluster.nodes, keyPrefix: uniquePrefix(), ...options });
+  createCacheClient({
+    transport: 'redis',
+    clusterNodes: cluster.nodes,
+    keyPrefix: uniquePrefix(),
+    ...options,
+  });
 
 clientConformance('redis cluster', async (options) => make(options));
 

@@ -36,7 +36,12 @@ export function deviceSuite(make: MakeClient): void {
         null,
       ]);
       const page = await client.listDevices();
-      expect(page.devices.map((d) => d.device_id)).toEqual(['2207001', '282c02424eed', 'gw-lyon-01/port-3', 'station_123']);
+      expect(page.devices.map((d) => d.device_id)).toEqual([
+        '2207001',
+        '282c02424eed',
+        'gw-lyon-01/port-3',
+        'station_123',
+      ]);
       expect((await client.getCacheInfo()).total_devices).toBe(4);
     }));
 
@@ -59,7 +64,8 @@ export function deviceSuite(make: MakeClient): void {
       const random = seededRandom(42);
       const all: Reading[] = [];
       for (let d = 0; d < 40; d++) {
-        for (let s = 0; s < 6; s++) for (const index of ['T', 'U', 'P']) all.push(makeReading(`dev-${d}`, index, s * 10 + d));
+        for (let s = 0; s < 6; s++)
+          for (const index of ['T', 'U', 'P']) all.push(makeReading(`dev-${d}`, index, s * 10 + d));
       }
       const replayed = [...all, ...all.slice(0, 100)];
       shuffle(replayed, random);
@@ -75,24 +81,36 @@ export function deviceSuite(make: MakeClient): void {
         expect(meta?.last_updated).toBe(readings[0]!.timestamp);
       }
       // A late replay of everything changes nothing.
-      const again = await client.upsertReadings(all.filter((r) => r.timestamp < makeReading('x', 'T', 50).timestamp));
+      const again = await client.upsertReadings(
+        all.filter((r) => r.timestamp < makeReading('x', 'T', 50).timestamp),
+      );
       expect(again.written).toBe(0);
     }));
 
   it('stores metadata directly unless what is stored is newer', () =>
     withClient(make, {}, async (client) => {
       const base = { datatype_id: 'dt', datatype_name: 'Temp', datatype_unit: '°C', persist: false };
-      await client.storeDeviceMetadata('m1', { ...base, last_updated: '2025-06-25T10:00:00Z', additional_properties: { a: 1 } });
-      await client.storeDeviceMetadata('m1', { ...base, datatype_name: 'Old', last_updated: '2025-06-25T09:00:00Z' });
+      await client.storeDeviceMetadata('m1', {
+        ...base,
+        last_updated: '2025-06-25T10:00:00Z',
+        additional_properties: { a: 1 },
+      });
+      await client.storeDeviceMetadata('m1', {
+        ...base,
+        datatype_name: 'Old',
+        last_updated: '2025-06-25T09:00:00Z',
+      });
       expect(await client.getDeviceMetadata('m1')).toEqual({
         device_id: 'm1',
         ...base,
         last_updated: '2025-06-25T10:00:00.000000Z',
         additional_properties: { a: 1 },
       });
-      await expect(client.storeDeviceMetadata('m1', { ...base, last_updated: 'soon' })).rejects.toMatchObject({
-        code: 'CACHE_007',
-      });
+      await expect(client.storeDeviceMetadata('m1', { ...base, last_updated: 'soon' })).rejects.toMatchObject(
+        {
+          code: 'CACHE_007',
+        },
+      );
     }));
 
   it('expires devices with the TTL: gone from reads, listings and counts', () =>
@@ -104,7 +122,9 @@ export function deviceSuite(make: MakeClient): void {
       expect(await client.getDeviceMetadata('short-lived')).toBeNull();
       expect(await client.getReadings('short-lived')).toEqual([]);
       expect((await client.listDevices()).devices.map((d) => d.device_id)).toEqual(['fresh']);
-      expect((await client.listDevices({ sort: 'updated' })).devices.map((d) => d.device_id)).toEqual(['fresh']);
+      expect((await client.listDevices({ sort: 'updated' })).devices.map((d) => d.device_id)).toEqual([
+        'fresh',
+      ]);
       const info = await client.getCacheInfo();
       expect(info.total_devices).toBe(1);
       expect(info.ttl_seconds).toBe(1);

@@ -6,7 +6,12 @@ export function kvSuite(make: MakeClient): void {
     withClient(make, {}, async (root) => {
       const client = root.forTenant('acme');
       const first = await client.set('user:1', { name: 'Ada', tags: ['x'] }, { ttl: 60 });
-      expect(first).toMatchObject({ key: 'user:1', value: { name: 'Ada', tags: ['x'] }, ttl: 60, version: 1 });
+      expect(first).toMatchObject({
+        key: 'user:1',
+        value: { name: 'Ada', tags: ['x'] },
+        ttl: 60,
+        version: 1,
+      });
       const second = await client.set('user:1', { name: 'Ada L.' });
       expect(second.version).toBe(2);
       const got = await client.get('user:1');
@@ -59,7 +64,15 @@ export function kvSuite(make: MakeClient): void {
     withClient(make, {}, async (root) => {
       const a = root.forTenant('tenant-a');
       const b = root.forTenant('tenant-b');
-      const keys = ['shared', 'a*', '[x]', 'back\\slash', '*', 'kv:{tenant-b}:e:shared', '../tenant-b/shared'];
+      const keys = [
+        'shared',
+        'a*',
+        '[x]',
+        'back\\slash',
+        '*',
+        'kv:{tenant-b}:e:shared',
+        '../tenant-b/shared',
+      ];
       await a.setMany(keys.map((key) => ({ key, value: `A:${key}` })));
       await b.set('shared', 'B:shared');
       await b.set('own', 'B:own');

@@ -1,5 +1,5 @@
-import { escapeGlob } from '@org/cache-core';
 import type { CacheClient, ListDevicesOptions } from '@org/cache-client';
+import { escapeGlob } from '@org/cache-core';
 import { expect, it } from 'vitest';
 import { makeReading } from './reading-factory.js';
 import { type MakeClient, withClient } from './types.js';
@@ -27,7 +27,10 @@ export function listingSuite(make: MakeClient): void {
       const seen = await listAll(client, { limit: 25 }, async () => {
         writes++;
         // Rewrite existing devices and add new ones between pages.
-        await client.upsertReadings([makeReading(ids[(writes * 37) % ids.length]!, 'T', 1000 + writes), makeReading(`new-${writes}`, 'U', 1)]);
+        await client.upsertReadings([
+          makeReading(ids[(writes * 37) % ids.length]!, 'T', 1000 + writes),
+          makeReading(`new-${writes}`, 'U', 1),
+        ]);
       });
       expect(new Set(seen).size).toBe(seen.length);
       for (const id of ids) expect(seen).toContain(id);
@@ -40,7 +43,10 @@ export function listingSuite(make: MakeClient): void {
       const first = await client.listDevices({ limit: 2 });
       expect(first.devices.map((d) => d.device_id)).toEqual(['u0', 'u1']);
       expect(first.next_cursor).not.toBeNull();
-      expect((await client.listDevices({ limit: 2, offset: 3 })).devices.map((d) => d.device_id)).toEqual(['u3', 'u4']);
+      expect((await client.listDevices({ limit: 2, offset: 3 })).devices.map((d) => d.device_id)).toEqual([
+        'u3',
+        'u4',
+      ]);
       const updated = await listAll(client, { sort: 'updated', limit: 2 });
       expect(updated).toHaveLength(5);
       expect(new Set(updated).size).toBe(5);
@@ -48,7 +54,9 @@ export function listingSuite(make: MakeClient): void {
       const d = (await client.listDevices({ limit: 1 })).devices[0]!;
       expect(Date.parse(d.expires_at)).toBeGreaterThan(Date.parse(d.updated_at));
       await expect(client.listDevices({ limit: 0 })).rejects.toMatchObject({ code: 'CACHE_007' });
-      await expect(client.listDevices({ cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'CACHE_004' });
+      await expect(client.listDevices({ cursor: 'not-a-cursor' })).rejects.toMatchObject({
+        code: 'CACHE_004',
+      });
     }));
 
   it('filters by updatedSince', () =>
@@ -79,8 +87,11 @@ export function listingSuite(make: MakeClient): void {
 
   it('does bounded work per call with a sparse pattern, returning short pages with a cursor', () =>
     withClient(make, {}, async (client) => {
-      const readings = Array.from({ length: 3000 }, (_, i) => makeReading(`s-${String(i).padStart(5, '0')}`, 'T', i));
-      for (let i = 0; i < readings.length; i += 1000) await client.upsertReadings(readings.slice(i, i + 1000));
+      const readings = Array.from({ length: 3000 }, (_, i) =>
+        makeReading(`s-${String(i).padStart(5, '0')}`, 'T', i),
+      );
+      for (let i = 0; i < readings.length; i += 1000)
+        await client.upsertReadings(readings.slice(i, i + 1000));
       const first = await client.listDevices({ pattern: '*-02999', limit: 10 });
       expect(first.devices).toEqual([]);
       expect(first.next_cursor).not.toBeNull();

@@ -3,7 +3,12 @@ import { type Reading, timestampFromMillis } from '@org/cache-core';
 const BASE = Date.UTC(2025, 5, 25, 8, 0, 0);
 
 /** A reading shaped like the fixtures, at `BASE + seconds`. */
-export function makeReading(deviceId: string, index: string, seconds: number, value: unknown = seconds): Reading {
+export function makeReading(
+  deviceId: string,
+  index: string,
+  seconds: number,
+  value: unknown = seconds,
+): Reading {
   return {
     device_id: deviceId,
     index,

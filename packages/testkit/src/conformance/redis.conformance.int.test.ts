@@ -27,7 +27,15 @@ describe('redis layout', () => {
     const transport = client.transport as import('@org/cache-client').RedisTransport;
     const url = new URL(redis.url);
     const hgetall = async (key: string) => {
-      const { stdout } = await run('redis-cli', ['-h', url.hostname, '-p', url.port, '--no-raw', 'HGETALL', key]);
+      const { stdout } = await run('redis-cli', [
+        '-h',
+        url.hostname,
+        '-p',
+        url.port,
+        '--no-raw',
+        'HGETALL',
+        key,
+      ]);
       return stdout;
     };
     const meta = await hgetall(transport.keys.deviceMetadata('282c02424eed'));
@@ -36,7 +44,13 @@ describe('redis layout', () => {
     }
     expect(meta).toContain('"2025-06-25T08:57:34.618082Z"');
     const { stdout: raw } = await run('redis-cli', [
-      '-h', url.hostname, '-p', url.port, '--raw', 'GET', transport.keys.deviceReadings('282c02424eed'),
+      '-h',
+      url.hostname,
+      '-p',
+      url.port,
+      '--raw',
+      'GET',
+      transport.keys.deviceReadings('282c02424eed'),
     ]);
     expect(raw).toContain('2025-06-25T08:57:34.618082ZT\t');
     const t = decodeReadingsBlob('282c02424eed', raw.replace(/\n$/, '')).find((r) => r.index === 'T');

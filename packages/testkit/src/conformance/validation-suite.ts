@@ -8,15 +8,21 @@ export function validationSuite(make: MakeClient): void {
   it('rejects empty or malformed ids, keys and tenants with CACHE_004', () =>
     withClient(make, {}, async (client) => {
       for (const id of BAD_IDS) {
-        await expect(client.getDeviceMetadata(id), JSON.stringify(id)).rejects.toMatchObject({ code: 'CACHE_004' });
+        await expect(client.getDeviceMetadata(id), JSON.stringify(id)).rejects.toMatchObject({
+          code: 'CACHE_004',
+        });
         await expect(client.getReadings(id)).rejects.toMatchObject({ code: 'CACHE_004' });
-        await expect(client.upsertReadings([makeReading(id, 'T', 1)])).rejects.toMatchObject({ code: 'CACHE_004' });
+        await expect(client.upsertReadings([makeReading(id, 'T', 1)])).rejects.toMatchObject({
+          code: 'CACHE_004',
+        });
         await expect(client.set(id, 1)).rejects.toMatchObject({ code: 'CACHE_004' });
       }
       await expect(client.getReadings('ok', 'bad\nindex')).rejects.toMatchObject({ code: 'CACHE_004' });
       await expect(client.listDevices({ pattern: '' })).rejects.toMatchObject({ code: 'CACHE_004' });
       for (const tenant of ['', 'a b', 'a}b', '*', 'x'.repeat(65)]) {
-        expect(() => client.forTenant(tenant), JSON.stringify(tenant)).toThrow(expect.objectContaining({ code: 'CACHE_004' }));
+        expect(() => client.forTenant(tenant), JSON.stringify(tenant)).toThrow(
+          expect.objectContaining({ code: 'CACHE_004' }),
+        );
       }
       // Nothing was written by the rejected calls.
       expect((await client.listDevices()).devices).toEqual([]);

@@ -15,12 +15,18 @@ export class RedisProcess {
     this.port = port;
     this.dir = dir ?? mkdtempSync(join(tmpdir(), 'cache-redis-'));
     this.#args = [
-      '--port', String(port),
-      '--bind', '127.0.0.1',
-      '--dir', this.dir,
-      '--save', '',
-      '--appendonly', 'no',
-      '--logfile', join(this.dir, 'redis.log'),
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--logfile',
+      join(this.dir, 'redis.log'),
       ...extraArgs,
     ];
   }
@@ -31,9 +37,15 @@ export class RedisProcess {
     this.#child = child;
     const failed = new Promise<never>((_, reject) => {
       child.once('error', (error) =>
-        reject(new Error(`cannot run redis-server (${error.message}); install it (apt-get install redis-server) or set REDIS_URL`)),
+        reject(
+          new Error(
+            `cannot run redis-server (${error.message}); install it (apt-get install redis-server) or set REDIS_URL`,
+          ),
+        ),
       );
-      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}; see ${this.dir}/redis.log`)));
+      child.once('exit', (code) =>
+        reject(new Error(`redis-server exited with ${code}; see ${this.dir}/redis.log`)),
+      );
     });
     await Promise.race([waitForPing(this.port, 10_000), failed]);
     child.removeAllListeners('exit');
@@ -64,7 +76,8 @@ export async function waitForPing(port: number, timeoutMs: number): Promise<void
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await ping(port)) return;
-    if (Date.now() > deadline) throw new Error(`redis on port ${port} did not answer PING within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`redis on port ${port} did not answer PING within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -23,9 +23,12 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
   try {
     for (let i = 0; i < masters; i++) {
       const proc = new RedisProcess(await freePortPair(10_000), [
-        '--cluster-enabled', 'yes',
-        '--cluster-config-file', 'nodes.conf',
-        '--cluster-node-timeout', '5000',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        '5000',
       ]);
       procs.push(proc);
       await proc.start();
@@ -36,7 +39,9 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
     return { nodes, stop: async () => void (await Promise.all(procs.map((p) => p.destroy()))) };
   } catch (error) {
     await Promise.all(procs.map((p) => p.destroy()));
-    throw new Error(`cannot start a Redis Cluster: ${(error as Error).message}. Install redis-server/redis-tools or set REDIS_CLUSTER_NODES.`);
+    throw new Error(
+      `cannot start a Redis Cluster: ${(error as Error).message}. Install redis-server/redis-tools or set REDIS_CLUSTER_NODES.`,
+    );
   }
 }
 
