@@ -8,5 +8,6 @@ export default defineConfig({
   sourcemap: true,
   target: 'node22',
   // Optional dev dependencies loaded at run time only when a Docker engine answers; never bundled.
-  external: ['testcontainers', '@testcontainers/kafka'],
+  // vitest must stay the runner's own instance (a bundled copy has no test collector).
+  external: ['testcontainers', '@testcontainers/kafka', 'vitest'],
 });

@@ -1,0 +1,129 @@
+import { type CacheClient, RedisTransport } from '@org/cache-client';
+import { NotFoundError, TooLargeError } from '@org/cache-core';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import pino from 'pino';
+import { Authenticator } from './auth/authenticator.js';
+import { authenticate } from './auth/middleware.js';
+import type { AppEnv } from './http/context.js';
+import { errorHandler, errorResponse } from './http/errors.js';
+import { observe } from './http/observe.js';
+import { type ApiLimits, DEFAULT_LIMITS } from './limits/limits.js';
+import { rateLimit } from './limits/middleware.js';
+import { MemoryRateLimiter, type RateLimiter } from './limits/rate-limiter.js';
+import { RedisRateLimiter } from './limits/redis-rate-limiter.js';
+import type { Logger } from './logger.js';
+import { ApiMetrics } from './metrics.js';
+import { registerCacheV1 } from './routes/cache-v1.js';
+import { registerCacheV2 } from './routes/cache-v2.js';
+import type { RouteDeps } from './routes/deps.js';
+import { registerDeviceReads } from './routes/devices.js';
+import { registerDeviceWrites } from './routes/devices-write.js';
+import { registerHealth, registerLiveness } from './routes/health.js';
+import { registerDocs, registerMetrics } from './routes/ops.js';
+
+export const API_VERSION = '0.1.0';
+
+export interface CreateAppOptions {
+  client: CacheClient;
+  /** Default: open (no credentials needed). */
+  auth?: Authenticator;
+  limits?: Partial<ApiLimits>;
+  /** Default: silent. */
+  logger?: Logger;
+  metrics?: ApiMetrics;
+  /** Default: Redis-backed when the client is on Redis, else in memory. */
+  rateLimiter?: RateLimiter;
+  /** Origins allowed by CORS (`*` for any); empty: no CORS. */
+  corsOrigins?: readonly string[];
+  /** Serve /docs and /openapi.json without a token. */
+  docsPublic?: boolean;
+  isDraining?: () => boolean;
+}
+
+/** The rate limiter that shares counts between API instances when they share a Redis. */
+export function defaultRateLimiter(client: CacheClient, limits: ApiLimits): RateLimiter | null {
+  if (limits.rateLimit === null) return null;
+  const transport = client.transport;
+  if (transport instanceof RedisTransport)
+    return new RedisRateLimiter(transport.redis, transport.keys, limits.rateLimit);
+  return new MemoryRateLimiter(limits.rateLimit);
+}
+
+/** The whole API as a Hono app over a `CacheClient`; no I/O of its own (pure, testable with `app.request()`). */
+export function createApp(options: CreateAppOptions): Hono<AppEnv> {
+  const limits: ApiLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const metrics = options.metrics ?? new ApiMetrics();
+  const auth = options.auth ?? Authenticator.open();
+  const deps: RouteDeps = {
+    client: options.client,
+    auth,
+    limits,
+    logger,
+    metrics,
+    version: API_VERSION,
+    startedAt: Date.now(),
+    isDraining: options.isDraining ?? (() => false),
+  };
+  const limiter = options.rateLimiter ?? defaultRateLimiter(options.client, limits);
+
+  const app = new Hono<AppEnv>();
+  app.onError(errorHandler(logger, metrics));
+  app.notFound((c) => errorResponse(c, new NotFoundError(`no route for ${c.req.method} ${c.req.path}`)));
+
+  app.use('*', observe(logger, metrics));
+  if (options.corsOrigins && options.corsOrigins.length > 0) {
+    const origins = [...options.corsOrigins];
+    app.use(
+      '*',
+      cors({
+        origin: origins.includes('*') ? '*' : origins,
+        allowHeaders: [
+          'Authorization',
+          'Content-Type',
+          'X-Tenant-ID',
+          'X-Request-ID',
+          'X-Correlation-ID',
+          'If-None-Match',
+        ],
+        allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+        exposeHeaders: [
+          'ETag',
+          'Location',
+          'Retry-After',
+          'X-Request-ID',
+          'X-Correlation-ID',
+          'RateLimit-Limit',
+          'RateLimit-Remaining',
+          'RateLimit-Reset',
+          'RateLimit-Policy',
+        ],
+        maxAge: 600,
+      }),
+    );
+  }
+
+  registerLiveness(app, deps);
+  if (options.docsPublic) registerDocs(app, deps);
+  app.use('*', authenticate(auth));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: limits.maxBodyBytes,
+      onError: (c) =>
+        errorResponse(c, new TooLargeError(`the request body is larger than ${limits.maxBodyBytes} bytes`)),
+    }),
+  );
+  if (limiter) app.use('/api/*', rateLimit(limiter, logger, metrics));
+
+  registerHealth(app, deps);
+  if (!options.docsPublic) registerDocs(app, deps);
+  registerMetrics(app, deps);
+  registerDeviceReads(app, deps);
+  registerDeviceWrites(app, deps);
+  registerCacheV1(app, deps);
+  registerCacheV2(app, deps);
+  return app;
+}

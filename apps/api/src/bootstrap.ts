@@ -1,0 +1,120 @@
+import { type CacheClient, type CreateCacheClientOptions, createCacheClient } from '@org/cache-client';
+import type { Hono } from 'hono';
+import { createApp } from './app.js';
+import { Authenticator } from './auth/authenticator.js';
+import { loadDemoData } from './demo-data.js';
+import type { ApiEnv } from './env.js';
+import type { AppEnv } from './http/context.js';
+import type { Logger } from './logger.js';
+import { ApiMetrics } from './metrics.js';
+
+export interface Backend {
+  client: CacheClient;
+  kind: 'memory' | 'redis' | 'redis-cluster';
+}
+
+/** The CacheClient the env asks for: Redis Cluster, Redis, or (neither set) the embedded memory store. */
+export function createBackend(env: ApiEnv, logger: Logger): Backend {
+  const common = {
+    ttlSeconds: env.REDIS_METADATA_TTL,
+    defaultTtlSeconds: env.CACHE_DEFAULT_TTL === 0 ? null : env.CACHE_DEFAULT_TTL,
+    maxValueBytes: env.CACHE_MAX_VALUE_BYTES,
+  };
+  let lastWarning = 0;
+  const onConnectionError = (error: Error) => {
+    const now = Date.now();
+    if (now - lastWarning < 10_000) return;
+    lastWarning = now;
+    logger.warn({ err: { message: error.message } }, 'Redis connection error');
+  };
+  const redisOptions = { password: env.REDIS_PASSWORD, commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS };
+  let options: CreateCacheClientOptions;
+  if (env.REDIS_CLUSTER_NODES) {
+    options = {
+      transport: 'redis',
+      clusterNodes: env.REDIS_CLUSTER_NODES.map((n) => `${n.host}:${n.port}`),
+      redisOptions,
+      keyPrefix: env.KEY_PREFIX,
+      onConnectionError,
+      ...common,
+    };
+  } else if (env.REDIS_URL) {
+    options = {
+      transport: 'redis',
+      url: env.REDIS_URL,
+      redisOptions,
+      keyPrefix: env.KEY_PREFIX,
+      onConnectionError,
+      ...common,
+    };
+  } else {
+    options = { transport: 'memory', ...common };
+  }
+  const client = createCacheClient(options);
+  return { client, kind: client.transport.kind as Backend['kind'] };
+}
+
+export interface Bootstrapped {
+  app: Hono<AppEnv>;
+  client: CacheClient;
+  auth: Authenticator;
+  backend: Backend['kind'];
+  demoDevices: number;
+}
+
+/** Everything the server needs, built from the env (logs what it chose). */
+export async function bootstrap(
+  env: ApiEnv,
+  logger: Logger,
+  isDraining: () => boolean,
+): Promise<Bootstrapped> {
+  const auth = await Authenticator.create({
+    tokens: env.API_TOKENS,
+    tokensFile: env.API_TOKENS_FILE,
+    jwt: {
+      secret: env.JWT_SECRET,
+      publicKey: env.JWT_PUBLIC_KEY,
+      publicKeyFile: env.JWT_PUBLIC_KEY_FILE,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+    },
+  });
+  const { client, kind } = createBackend(env, logger);
+  let demoDevices = 0;
+  if (kind === 'memory') {
+    logger.info(
+      'no REDIS_URL or REDIS_CLUSTER_NODES: using the embedded in-memory store (data is lost on restart)',
+    );
+    if (env.DEMO_DATA !== false) {
+      demoDevices = await loadDemoData(client);
+      logger.info({ devices: demoDevices }, 'preloaded the sample devices (DEMO_DATA=false starts empty)');
+    }
+  } else if (env.DEMO_DATA === true) {
+    logger.info('DEMO_DATA ignored: nothing is preloaded when Redis is configured');
+  }
+  if (auth.enabled) logger.info(auth.summary(), 'authentication on');
+  else {
+    logger.warn(
+      'AUTHENTICATION IS OFF: no API_TOKENS, API_TOKENS_FILE, JWT_SECRET or JWT_PUBLIC_KEY is set, so every route is open. ' +
+        'Fine on a laptop; never expose this server.',
+    );
+  }
+  const app = createApp({
+    client,
+    auth,
+    logger,
+    metrics: new ApiMetrics({ defaultMetrics: true }),
+    limits: {
+      rateLimit: env.RATE_LIMIT_ENABLED
+        ? { requests: env.RATE_LIMIT_REQUESTS, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS }
+        : null,
+      maxBodyBytes: env.API_MAX_BODY_BYTES,
+      maxBatch: env.API_MAX_BATCH,
+      maxReadingsBatch: env.API_MAX_READINGS_BATCH,
+    },
+    corsOrigins: env.CORS_ORIGINS,
+    docsPublic: env.API_DOCS_PUBLIC,
+    isDraining,
+  });
+  return { app, client, auth, backend: kind, demoDevices };
+}

@@ -1,0 +1,111 @@
+import {
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_TTL_SECONDS,
+  describeEnvIssues,
+  envBoolean,
+  envHostPorts,
+  envList,
+} from '@org/cache-core';
+import { z } from 'zod';
+import { parseTokenList, type StaticToken } from './auth/token-config.js';
+
+const MiB = 1024 * 1024;
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+const tokenList = z.string().transform((text, ctx): StaticToken[] => {
+  try {
+    return parseTokenList(text);
+  } catch (error) {
+    ctx.issues.push({ code: 'custom', message: (error as Error).message, input: '(hidden)' });
+    return z.NEVER;
+  }
+});
+
+/** Every setting of the API, from the environment. Only this file reads `process.env`. */
+export const ApiEnv = z
+  .object({
+    /** `false`: the process logs that the API is disabled and exits 0 (for compose profiles). */
+    API_ENABLED: envBoolean.default(true),
+    API_HOST: z.string().min(1).default('0.0.0.0'),
+    API_PORT: int(0, 65_535).default(8080),
+    /** `redis://[:password@]host:port[/db]`; absent (and no cluster): the embedded memory store. */
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    REDIS_CLUSTER_NODES: envHostPorts(6379).optional(),
+    REDIS_PASSWORD: z.string().optional(),
+    /** Device state TTL in seconds, refreshed on each write. */
+    REDIS_METADATA_TTL: int(1).default(DEFAULT_TTL_SECONDS),
+    /** A Redis command slower than this fails with CACHE_005 (504). */
+    REDIS_COMMAND_TIMEOUT_MS: int(1).default(2_000),
+    KEY_PREFIX: z.string().max(64).default(DEFAULT_KEY_PREFIX),
+    /** TTL of generic cache entries written without one (seconds; 0: never expire). */
+    CACHE_DEFAULT_TTL: int(0).default(3_600),
+    CACHE_MAX_VALUE_BYTES: int(1).default(10 * MiB),
+
+    /** Static tokens: `service_id:token,…` or a JSON array of {service_id, token|token_sha256, scopes, tenants}. */
+    API_TOKENS: tokenList.optional(),
+    /** A JSON token file ({"tokens": [...]}), re-read by POST /api/v2/cache/reload and SIGHUP. */
+    API_TOKENS_FILE: z.string().min(1).optional(),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    JWT_PUBLIC_KEY: z
+      .string()
+      .includes('BEGIN PUBLIC KEY', { message: 'must be a PEM public key' })
+      .optional(),
+    JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+
+    RATE_LIMIT_ENABLED: envBoolean.default(true),
+    /** Requests per window and subject (token, else tenant, else client address). */
+    RATE_LIMIT_REQUESTS: int(1).default(6_000),
+    RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),
+    API_MAX_BODY_BYTES: int(1_024).default(12 * MiB),
+    /** Largest id list of POST /api/devices/batch and key list of POST /api/v2/cache/batch. */
+    API_MAX_BATCH: int(1, 10_000).default(1_000),
+    /** Largest reading list of POST /api/devices/readings. */
+    API_MAX_READINGS_BATCH: int(1, 100_000).default(10_000),
+    /** Origins allowed by CORS, comma-separated (`*` for any); empty: no CORS headers. */
+    CORS_ORIGINS: envList.default([]),
+    /** Serve /docs and /openapi.json without a token even when auth is on. */
+    API_DOCS_PUBLIC: envBoolean.default(false),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Preload the sample devices into the embedded store (default true; never with Redis). */
+    DEMO_DATA: envBoolean.optional(),
+    SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_CLUSTER_NODES'],
+        message: 'set either REDIS_URL or REDIS_CLUSTER_NODES',
+      });
+    }
+    if (env.JWT_PUBLIC_KEY && env.JWT_PUBLIC_KEY_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_PUBLIC_KEY_FILE'],
+        message: 'set either JWT_PUBLIC_KEY or JWT_PUBLIC_KEY_FILE',
+      });
+    }
+  });
+export type ApiEnv = z.output<typeof ApiEnv>;
+
+export class EnvError extends Error {
+  override readonly name = 'EnvError';
+}
+
+/** Parses the environment; blank variables count as unset. Throws one message naming every bad variable. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): ApiEnv {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(ApiEnv.shape ?? {})) {
+    const value = source[key];
+    if (value !== undefined && value.trim() !== '') input[key] = value;
+  }
+  const parsed = ApiEnv.safeParse(input);
+  if (!parsed.success) throw new EnvError(`invalid environment: ${describeEnvIssues(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,113 @@
+import {
+  CacheError,
+  ErrorCode,
+  httpStatusOf,
+  isCacheError,
+  RateLimitError,
+  ValidationError,
+} from '@org/cache-core';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
+import type { Logger } from '../logger.js';
+import type { ApiMetrics } from '../metrics.js';
+import type { AppEnv } from './context.js';
+
+/** The body of every error answer, on every route: `{error: {code, message, details}}`. */
+export interface ErrorEnvelope {
+  error: {
+    code: ErrorCode;
+    message: string;
+    details: { key?: string; operation?: string; timestamp: string; request_id?: string } & Record<
+      string,
+      unknown
+    >;
+  };
+}
+
+/** Codes that mean the backend failed (counted as backend errors, logged with their cause). */
+const BACKEND_CODES = new Set<string>([
+  ErrorCode.STORAGE_FULL,
+  ErrorCode.TIMEOUT,
+  ErrorCode.UNAVAILABLE,
+  ErrorCode.INTERNAL,
+]);
+
+/** Turns anything thrown by a handler into a typed cache error; unknown errors become CACHE_010. */
+export function toCacheError(error: unknown): CacheError {
+  if (isCacheError(error)) return error;
+  if (error instanceof z.ZodError) return validationErrorOf(error);
+  if (error instanceof HTTPException) {
+    if (error.status === 413) return new CacheError(ErrorCode.TOO_LARGE, 'the request body is too large');
+    if (error.status === 400) return new ValidationError(error.message || 'bad request');
+  }
+  if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    return new ValidationError('the input is nested too deeply');
+  }
+  return new CacheError(ErrorCode.INTERNAL, 'internal error', { cause: error });
+}
+
+/** A zod failure as CACHE_007, naming each bad field (never echoing its value). */
+export function validationErrorOf(error: z.ZodError, where = 'body'): ValidationError {
+  const issues = error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const first = issues[0];
+  const message = first
+    ? `invalid ${where}: ${first.path ? `${first.path}: ` : ''}${first.message}`
+    : `invalid ${where}`;
+  return new ValidationError(message, { details: { issues } });
+}
+
+export function errorEnvelope(c: Context<AppEnv>, error: CacheError): ErrorEnvelope {
+  const details: ErrorEnvelope['error']['details'] = {
+    ...safeDetails(error.details),
+    timestamp: new Date().toISOString(),
+  };
+  const key = c.get('subjectKey');
+  const operation = c.get('operation');
+  if (key !== undefined && details.key === undefined) details.key = key;
+  if (operation !== undefined && details.operation === undefined) details.operation = operation;
+  const requestId = c.get('requestId');
+  if (requestId !== undefined) details.request_id = requestId;
+  return { error: { code: error.code, message: error.message, details } };
+}
+
+function safeDetails(details: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(details)) if (k !== 'value' && k !== 'token') out[k] = v;
+  return out;
+}
+
+/** Writes an error answer with the status of its code (and Retry-After / WWW-Authenticate when due). */
+export function errorResponse(c: Context<AppEnv>, error: CacheError): Response {
+  const status = (httpStatusOf[error.code] ?? 500) as ContentfulStatusCode;
+  if (error instanceof RateLimitError)
+    c.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+  if (error.code === ErrorCode.INVALID_CREDENTIALS) c.header('WWW-Authenticate', 'Bearer realm="cache-api"');
+  c.header('Cache-Control', 'no-store');
+  return c.json(errorEnvelope(c, error), status);
+}
+
+/** The one error handler of the app: maps every thrown error to the envelope and the right status. */
+export function errorHandler(logger: Logger, metrics: ApiMetrics) {
+  return (thrown: Error, c: Context<AppEnv>): Response => {
+    const error = toCacheError(thrown);
+    if (BACKEND_CODES.has(error.code)) {
+      metrics.backendErrors.inc({ code: error.code, operation: c.get('operation') ?? 'unknown' });
+      const cause = error.code === ErrorCode.INTERNAL && !isCacheError(thrown) ? thrown : error.cause;
+      logger.error(
+        {
+          request_id: c.get('requestId'),
+          code: error.code,
+          operation: c.get('operation'),
+          err:
+            cause instanceof Error
+              ? { type: cause.name, message: cause.message, stack: cause.stack }
+              : undefined,
+        },
+        error.message,
+      );
+    }
+    return errorResponse(c, error);
+  };
+}

@@ -1,0 +1,44 @@
+import { hash } from 'node:crypto';
+import type { Context } from 'hono';
+import type { AppEnv } from './context.js';
+
+/** A strong ETag of a serialized body. */
+export function etagOf(body: string): string {
+  return `"${hash('sha1', body, 'base64url')}"`;
+}
+
+/** True when `If-None-Match` lists the ETag (weak comparison, as RFC 9110 asks for GET). */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  const bare = etag.startsWith('W/') ? etag.slice(2) : etag;
+  for (const part of header.split(',')) {
+    const tag = part.trim();
+    if ((tag.startsWith('W/') ? tag.slice(2) : tag) === bare) return true;
+  }
+  return false;
+}
+
+/** `Cache-Control` for something that lives `ttlSeconds` more (null: no expiry, revalidate each time). */
+export function cacheControlFor(ttlSeconds: number | null): string {
+  return ttlSeconds === null || ttlSeconds <= 0
+    ? 'private, no-cache'
+    : `private, max-age=${Math.floor(ttlSeconds)}`;
+}
+
+/**
+ * Answers a read: 304 without a body when the caller's `If-None-Match` matches, else 200 with the
+ * JSON body. `body` is already serialized (it is what the ETag covers when none is given).
+ */
+export function conditionalJson(
+  c: Context<AppEnv>,
+  body: string,
+  options: { etag?: string; cacheControl: string; vary?: string },
+): Response {
+  const etag = options.etag ?? etagOf(body);
+  const headers: Record<string, string> = { ETag: etag, 'Cache-Control': options.cacheControl };
+  if (options.vary) headers.Vary = options.vary;
+  if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
+  headers['Content-Type'] = 'application/json';
+  return c.body(body, 200, headers);
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
+import type { Logger } from '../logger.js';
+import type { ApiMetrics } from '../metrics.js';
+import type { AppEnv } from './context.js';
+
+/** A caller's request id is kept only when it is short and printable. */
+const SAFE_ID = /^[A-Za-z0-9._:/@+=-]{1,128}$/;
+
+/**
+ * The route pattern of the request (`/api/devices/:device_id`), never the raw path (it holds keys):
+ * the first matched endpoint, which is the one that answers (or would have, past auth and limits).
+ */
+export function routeLabel(c: Context<AppEnv>): string {
+  for (const route of matchedRoutes(c)) if (route.method !== 'ALL') return route.path;
+  return 'unmatched';
+}
+
+/**
+ * First middleware: takes or makes `X-Request-ID` / `X-Correlation-ID`, echoes them, and after the
+ * response records the Prometheus metrics and one JSON access-log line (no path, token or value).
+ */
+export function observe(logger: Logger, metrics: ApiMetrics): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const start = performance.now();
+    const given = c.req.header('x-request-id');
+    const requestId = given !== undefined && SAFE_ID.test(given) ? given : randomUUID();
+    const givenCorrelation = c.req.header('x-correlation-id');
+    const correlationId =
+      givenCorrelation !== undefined && SAFE_ID.test(givenCorrelation) ? givenCorrelation : requestId;
+    c.set('requestId', requestId);
+    c.set('correlationId', correlationId);
+    c.header('X-Request-ID', requestId);
+    c.header('X-Correlation-ID', correlationId);
+    await next();
+    const seconds = (performance.now() - start) / 1000;
+    const route = routeLabel(c);
+    const status = c.res.status;
+    metrics.observeRequest(c.req.method, route, status, seconds);
+    if (logger.isLevelEnabled('info')) {
+      logger.info(
+        {
+          request_id: requestId,
+          correlation_id: correlationId,
+          method: c.req.method,
+          route,
+          status,
+          ms: Math.round(seconds * 100_000) / 100,
+          principal: c.get('principal')?.id,
+          tenant: c.get('tenant'),
+          operation: c.get('operation'),
+        },
+        'request',
+      );
+    }
+  };
+}

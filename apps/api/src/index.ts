@@ -1,0 +1,17 @@
+export { API_VERSION, type CreateAppOptions, createApp, defaultRateLimiter } from './app.js';
+export { type AuthConfig, Authenticator } from './auth/authenticator.js';
+export type { JwtConfig } from './auth/jwt.js';
+export { ANONYMOUS, type Principal } from './auth/principal.js';
+export { SCOPES, type Scope } from './auth/scopes.js';
+export { parseTokenList, readTokenFile, type StaticToken, type TokenEntry } from './auth/token-config.js';
+export { bootstrap, createBackend } from './bootstrap.js';
+export { demoDataPath, demoReadings, loadDemoData } from './demo-data.js';
+export { ApiEnv, EnvError, loadEnv } from './env.js';
+export type { AppEnv } from './http/context.js';
+export { type ApiLimits, DEFAULT_LIMITS } from './limits/limits.js';
+export { MemoryRateLimiter, type RateLimiter, type RateLimitPolicy } from './limits/rate-limiter.js';
+export { RedisRateLimiter } from './limits/redis-rate-limiter.js';
+export { createLogger } from './logger.js';
+export { ApiMetrics } from './metrics.js';
+export { buildOpenApi } from './openapi.js';
+export { main, type RunningApi, startApi } from './server.js';

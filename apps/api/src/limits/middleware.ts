@@ -1,0 +1,61 @@
+import { RateLimitError } from '@org/cache-core';
+import type { MiddlewareHandler } from 'hono';
+import { type AppEnv, remoteAddress } from '../http/context.js';
+import type { Logger } from '../logger.js';
+import type { ApiMetrics } from '../metrics.js';
+import type { RateDecision, RateLimiter } from './rate-limiter.js';
+
+const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const WARN_EVERY_MS = 10_000;
+
+/**
+ * Limits requests per token (service id), else per `X-Tenant-ID`, else per client address. Adds
+ * the `RateLimit-*` headers; answers 429 CACHE_009 with `Retry-After` past the limit. If the
+ * limiter's store fails, requests pass (fail open) and a warning is logged.
+ */
+export function rateLimit(
+  limiter: RateLimiter,
+  logger: Logger,
+  metrics: ApiMetrics,
+): MiddlewareHandler<AppEnv> {
+  const policy = `${limiter.policy.requests};w=${limiter.policy.windowSeconds}`;
+  let lastWarning = 0;
+  return async (c, next) => {
+    const principal = c.get('principal');
+    let subject: string;
+    if (principal.kind !== 'anonymous') subject = `svc:${principal.id}`;
+    else {
+      const tenant = c.req.header('x-tenant-id');
+      subject =
+        tenant !== undefined && TENANT.test(tenant) ? `tenant:${tenant}` : `ip:${remoteAddress(c.env)}`;
+    }
+    let decision: RateDecision;
+    try {
+      const pending = limiter.hit(subject);
+      decision = pending instanceof Promise ? await pending : pending;
+    } catch (error) {
+      const now = Date.now();
+      if (now - lastWarning > WARN_EVERY_MS) {
+        lastWarning = now;
+        logger.warn(
+          { err: { message: (error as Error).message } },
+          'rate limiter unavailable; letting requests through',
+        );
+      }
+      return next();
+    }
+    c.header('RateLimit-Policy', policy);
+    c.header('RateLimit-Limit', String(decision.limit));
+    c.header('RateLimit-Remaining', String(decision.remaining));
+    c.header('RateLimit-Reset', String(decision.resetSeconds));
+    if (!decision.allowed) {
+      metrics.rateLimited.inc();
+      throw new RateLimitError(
+        `rate limit exceeded: ${decision.limit} requests per ${limiter.policy.windowSeconds} s`,
+        decision.retryAfterSeconds,
+        { details: { limit: decision.limit, window_seconds: limiter.policy.windowSeconds } },
+      );
+    }
+    return next();
+  };
+}

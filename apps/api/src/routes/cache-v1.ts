@@ -1,0 +1,84 @@
+import { assertTenant, ForbiddenError, type JsonValue, NotFoundError } from '@org/cache-core';
+import type { Hono } from 'hono';
+import { requireScope, requireTenant } from '../auth/middleware.js';
+import type { AppEnv } from '../http/context.js';
+import { cacheControlFor, conditionalJson } from '../http/etag.js';
+import { readBody } from '../http/validate.js';
+import { V1InvalidateBody, V1SetBody } from '../schemas/cache.js';
+import type { RouteDeps } from './deps.js';
+import { entryEtag, entryLocation } from './entries.js';
+
+/** The seed's generic cache: tenant from `X-Tenant-ID`, plain JSON answers. */
+export function registerCacheV1(app: Hono<AppEnv>, deps: RouteDeps): void {
+  const { client, metrics } = deps;
+
+  app.post('/api/v1/cache/invalidate', async (c) => {
+    requireScope(c, 'cache:delete');
+    const tenant = requireTenant(c);
+    c.set('operation', 'invalidate');
+    const { pattern } = await readBody(c, V1InvalidateBody);
+    c.set('subjectKey', pattern);
+    const deleted = await client.forTenant(tenant).invalidate(pattern);
+    return c.json({ tenant, pattern, deleted });
+  });
+
+  app.delete('/api/v1/cache/tenant/:tenant_id', async (c) => {
+    requireScope(c, 'cache:delete');
+    const caller = requireTenant(c);
+    c.set('operation', 'clearTenant');
+    const target = assertTenant(c.req.param('tenant_id'));
+    if (target !== caller && !c.get('principal').admin) {
+      throw new ForbiddenError(
+        `tenant ${target} is not the caller's tenant (${caller}); clearing it needs the admin scope`,
+        {
+          details: { tenant: target },
+        },
+      );
+    }
+    const deleted = await client.forTenant(target).clearTenant();
+    return c.json({ tenant: target, deleted });
+  });
+
+  app.get('/api/v1/cache/:key', async (c) => {
+    requireScope(c, 'cache:read');
+    const tenant = requireTenant(c);
+    const key = c.req.param('key');
+    c.set('operation', 'get');
+    c.set('subjectKey', key);
+    const entry = await client.forTenant(tenant).get(key);
+    if (entry === null) {
+      metrics.lookup(tenant, 0, 1);
+      throw new NotFoundError(`key ${key} not found`);
+    }
+    metrics.lookup(tenant, 1, 0);
+    return conditionalJson(c, JSON.stringify(entry), {
+      etag: entryEtag(entry),
+      cacheControl: cacheControlFor(entry.ttl),
+      vary: 'X-Tenant-ID',
+    });
+  });
+
+  app.post('/api/v1/cache', async (c) => {
+    requireScope(c, 'cache:write');
+    const tenant = requireTenant(c);
+    c.set('operation', 'set');
+    const body = await readBody(c, V1SetBody);
+    c.set('subjectKey', body.key);
+    const [entry] = await client
+      .forTenant(tenant)
+      .setMany([{ key: body.key, value: body.value as JsonValue, ttl: body.ttl }]);
+    const { value: _value, ...stored } = entry!;
+    c.header('Location', entryLocation('/api/v1/cache', body.key));
+    return c.json({ ...stored, tenant }, stored.version === 1 ? 201 : 200);
+  });
+
+  app.delete('/api/v1/cache/:key', async (c) => {
+    requireScope(c, 'cache:delete');
+    const tenant = requireTenant(c);
+    const key = c.req.param('key');
+    c.set('operation', 'delete');
+    c.set('subjectKey', key);
+    if (!(await client.forTenant(tenant).delete(key))) throw new NotFoundError(`key ${key} not found`);
+    return c.json({ key, deleted: true });
+  });
+}

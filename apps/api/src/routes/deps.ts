@@ -1,0 +1,18 @@
+import type { CacheClient } from '@org/cache-client';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { ApiLimits } from '../limits/limits.js';
+import type { Logger } from '../logger.js';
+import type { ApiMetrics } from '../metrics.js';
+
+/** What route handlers use. */
+export interface RouteDeps {
+  client: CacheClient;
+  auth: Authenticator;
+  limits: ApiLimits;
+  logger: Logger;
+  metrics: ApiMetrics;
+  version: string;
+  startedAt: number;
+  /** True once shutdown started: readiness answers 503 so load balancers stop sending. */
+  isDraining: () => boolean;
+}

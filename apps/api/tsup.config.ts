@@ -1,0 +1,17 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'bin/cache-api': 'src/bin/cache-api.ts',
+    'bench/run-bench': 'bench/run-bench.ts',
+    'bench/bench-server': 'bench/bench-server.ts',
+    'bench/bare-server': 'bench/bare-server.ts',
+    'bench/load': 'bench/load.ts',
+  },
+  format: ['esm'],
+  dts: { entry: { index: 'src/index.ts' } },
+  clean: true,
+  sourcemap: true,
+  target: 'node22',
+});
