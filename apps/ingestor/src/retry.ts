@@ -55,7 +55,7 @@ export async function waitAlive(
     const left = until - Date.now();
     if (left <= 0) return;
     await sleep(Math.min(step, left), options.signal);
-    if (options.keepAlive && Date.now() < until) await options.keepAlive();
+    if (options.keepAlive) await options.keepAlive();
   }
 }
 

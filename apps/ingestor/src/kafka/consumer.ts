@@ -5,6 +5,7 @@ import type { HealthState } from '../ops/health.js';
 import type { IngestorMetrics } from '../ops/metrics.js';
 import type { Pipeline, SourceMessage } from '../pipeline/pipeline.js';
 import { AbortedError, type BackoffOptions, retry } from '../retry.js';
+import { HeartbeatTicker } from './heartbeat.js';
 
 export interface KafkaSourceOptions {
   kafka: Kafka;
@@ -107,11 +108,14 @@ export class KafkaSource {
         value: m.value,
         origin: { topic, partition, offset: m.offset, key: m.key },
       }));
+      const ticker = new HeartbeatTicker(heartbeat, this.#o.config.heartbeatIntervalMs);
       try {
-        await pipeline.process(input, { keepAlive: heartbeat, signal: this.#abort.signal });
+        await pipeline.process(input, { keepAlive: ticker.check, signal: this.#abort.signal });
       } catch (error) {
         if (error instanceof AbortedError) return; // shutting down: not written, not committed
-        throw error; // a rebalance (from heartbeat): kafkajs rejoins, the next owner replays the chunk
+        throw error; // a rebalance (seen by a heartbeat): kafkajs rejoins, the next owner replays the chunk
+      } finally {
+        ticker.stop();
       }
       const last = chunk[chunk.length - 1]!.offset;
       resolveOffset(last);

@@ -180,34 +180,39 @@ export class Pipeline {
 
   #retrying<T>(dependency: 'redis' | 'error_topic', op: () => Promise<T>, ctx: BatchContext): Promise<T> {
     const { logger, health, metrics } = this.#o;
-    return retry(op, {
-      ...this.#o.retry,
-      signal: ctx.signal,
-      keepAlive: ctx.keepAlive,
-      isRetriable: (error) => !isRejection(error),
-      onRetry: (error, failures, delayMs) => {
-        const message = error instanceof Error ? error.message : String(error);
-        if (failures === 1) {
-          health?.set(dependency, false, `${dependency} writes are failing: ${message}`);
-          metrics?.degraded.set({ dependency }, 1);
-        }
-        metrics?.retries.inc({ dependency });
-        logger.warn(
-          {
-            dependency,
-            failures,
-            retryInMs: delayMs,
-            code: isCacheError(error) ? error.code : undefined,
-            err: message,
-          },
-          `${dependency} write failed; retrying`,
-        );
+    // Any success means the dependency is back, even when the retry loop that saw it fail was left
+    // (a rebalance, a shutdown) and this is a new batch's first attempt.
+    const recovered = () => {
+      if (health?.get(dependency)?.ok !== false) return;
+      health.set(dependency, true, `${dependency} writes succeed`);
+      metrics?.degraded.set({ dependency }, 0);
+      logger.info({ dependency }, `${dependency} is back; resuming`);
+    };
+    return retry(
+      async () => {
+        const result = await op();
+        recovered();
+        return result;
       },
-      onRecovered: (failures) => {
-        health?.set(dependency, true, `${dependency} writes succeed`);
-        metrics?.degraded.set({ dependency }, 0);
-        logger.info({ dependency, failures }, `${dependency} is back; resuming`);
+      {
+        ...this.#o.retry,
+        signal: ctx.signal,
+        keepAlive: ctx.keepAlive,
+        keepAliveMs: 250,
+        isRetriable: (error) => !isRejection(error),
+        onRetry: (error, failures, delayMs) => {
+          const message = error instanceof Error ? error.message : String(error);
+          if (failures === 1) {
+            health?.set(dependency, false, `${dependency} writes are failing: ${message}`);
+            metrics?.degraded.set({ dependency }, 1);
+          }
+          metrics?.retries.inc({ dependency });
+          logger.warn(
+            { dependency, failures, retryInMs: delayMs, code: isCacheError(error) ? error.code : undefined, err: message },
+            `${dependency} write failed; retrying`,
+          );
+        },
       },
-    });
+    );
   }
 }
