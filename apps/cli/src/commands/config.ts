@@ -30,6 +30,10 @@ ${examples([
   config
     .command('path')
     .description('print the location of the config file')
+    .addHelpText(
+      'after',
+      examples([['cache-cli config path', 'e.g. /home/me/.config/cache-cli/config.json']]),
+    )
     .action((_opts: unknown, cmd: Command) => {
       const ctx = rt.context(cmd);
       ctx.output.result({ path: ctx.loaded.path, exists: ctx.loaded.exists }, () => ctx.loaded.path);
@@ -38,6 +42,13 @@ ${examples([
   config
     .command('show')
     .description('the effective settings and where the target comes from (the token is never printed)')
+    .addHelpText(
+      'after',
+      examples([
+        ['cache-cli config show', 'transport, target and where it comes from'],
+        ['CACHE_API_URL=http://api:8080 cache-cli config show --json', 'check what the environment selects'],
+      ]),
+    )
     .action((_opts: unknown, cmd: Command) => {
       const ctx = rt.context(cmd);
       const target = ctx.target();

@@ -47,15 +47,26 @@ async function allKeys(client: CacheClient, pattern: string): Promise<string[]> 
 
 async function keyExists(client: CacheClient, key: string): Promise<boolean> {
   const pattern = literalGlob(key);
-  // Listing does not count as a read (no hit/miss in the tenant's statistics).
-  if (pattern.length <= LIMITS.patternMaxLength)
-    return (await client.listKeys(pattern, { limit: 1 })).keys.length > 0;
+  // Listing does not count as a read (no hit/miss in the tenant's statistics), so try it first;
+  // a read settles it when the listing does not show the key.
+  if (
+    pattern.length <= LIMITS.patternMaxLength &&
+    (await client.listKeys(pattern, { limit: 1 })).keys.length > 0
+  ) {
+    return true;
+  }
   return (await client.get(key)) !== null;
 }
 
 /** The dry-run report: JSON for scripts, a summary (and the first keys) on stderr and stdout for people. */
-function reportDryRun(ctx: Context, summary: Record<string, unknown>, keys: string[], text: string): void {
-  ctx.output.result({ dry_run: true, ...summary, would_delete: keys.length, keys }, () => {
+function reportDryRun(
+  ctx: Context,
+  summary: Record<string, unknown>,
+  keys: string[],
+  text: string,
+  count = keys.length,
+): void {
+  ctx.output.result({ dry_run: true, ...summary, would_delete: count, keys }, () => {
     const shown = keys.slice(0, 20);
     const more = keys.length > shown.length ? [`… and ${keys.length - shown.length} more`] : [];
     return [...shown, ...more].join('\n');
@@ -234,9 +245,11 @@ export function registerKvCommands(program: Command, rt: Runtime): void {
       requireConfirmable(ctx.io, opts, 'kv clear-tenant');
       const client = ctx.client().forTenant(tenant);
       if (opts.dryRun || !opts.yes) {
-        const keys = await allKeys(client, '*');
-        const what = `all ${plural(keys.length, 'key')} of tenant ${tenant}`;
-        if (opts.dryRun) return reportDryRun(ctx, { tenant }, keys, `would delete ${what}`);
+        // The count comes from the tenant's statistics, the names from a listing.
+        const [keys, stats] = await Promise.all([allKeys(client, '*'), client.stats()]);
+        const count = Math.max(stats.keys, keys.length);
+        const what = `all ${plural(count, 'key')} of tenant ${tenant}`;
+        if (opts.dryRun) return reportDryRun(ctx, { tenant }, keys, `would delete ${what}`, count);
         await confirmOrAbort(ctx.io, opts, `Delete ${what}?`);
       }
       const deleted = await client.clearTenant();
