@@ -2,7 +2,7 @@
  * The built `cache-cli`, run as a subprocess against a real Redis and the real API (its built
  * server entry, over the same Redis): every command, over both transports.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -23,7 +23,13 @@ const DEVICES = ['2207001', '282c02424eed', 'gw-lyon-01/port-3', 'station_123'];
 let redis: RedisServer;
 let api: ApiProcess;
 let seed: CacheClient;
-const home = mkdtempSync(join(tmpdir(), 'cache-cli-home-'));
+const tempDirs: string[] = [];
+const tempDir = (name: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `cache-cli-${name}-`));
+  tempDirs.push(dir);
+  return dir;
+};
+const home = tempDir('home');
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -41,6 +47,7 @@ afterAll(async () => {
   await api?.stop();
   await seed?.close();
   await redis?.stop();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A one-line error on stderr, without a stack trace. */
@@ -357,7 +364,7 @@ describe('cache-cli settings and failures', () => {
   });
 
   it('takes defaults from $XDG_CONFIG_HOME/cache-cli/config.json; flags win', async () => {
-    const xdgHome = mkdtempSync(join(tmpdir(), 'cache-cli-xdg-'));
+    const xdgHome = tempDir('xdg');
     mkdirSync(join(xdgHome, '.config', 'cache-cli'), { recursive: true });
     writeFileSync(
       join(xdgHome, '.config', 'cache-cli', 'config.json'),
@@ -384,7 +391,7 @@ describe('cache-cli settings and failures', () => {
   });
 
   it('a bad config file is exit 2 with one line naming it', async () => {
-    const badHome = mkdtempSync(join(tmpdir(), 'cache-cli-bad-'));
+    const badHome = tempDir('bad');
     mkdirSync(join(badHome, '.config', 'cache-cli'), { recursive: true });
     writeFileSync(join(badHome, '.config', 'cache-cli', 'config.json'), '{"apiUrl": 42}');
     const r = await runCli(badHome, ['info']);
