@@ -15,7 +15,9 @@ import { retry } from './retry.js';
 /** The whole shutdown (finish the chunk, commit, leave the group, close) fits in this. */
 export const SHUTDOWN_BUDGET_MS = 10_000;
 /** Retries of an unfinished chunk are abandoned (uncommitted) this long after a stop begins. */
-const DRAIN_GRACE_MS = 7_000;
+const DRAIN_GRACE_MS = 6_000;
+/** Closing the error producer and Redis connection after that. */
+const CLOSE_TIMEOUT_MS = 1_000;
 
 export interface Ingestor {
   readonly config: IngestorConfig;
@@ -105,8 +107,11 @@ export async function startIngestor(config: IngestorConfig, options: StartOption
         .stop(DRAIN_GRACE_MS)
         .catch((e: unknown) => logger.warn({ err: String(e) }, 'consumer stop failed'));
       await started.catch(() => {});
-      await errors.disconnect().catch(() => {});
-      await client.close().catch(() => {});
+      // Bounded: with a dependency down, a polite close could wait on reconnects.
+      await Promise.race([
+        Promise.all([errors.disconnect().catch(() => {}), client.close().catch(() => {})]),
+        new Promise((r) => setTimeout(r, CLOSE_TIMEOUT_MS).unref()),
+      ]);
       await ops.close();
       logger.info('stopped');
     })();

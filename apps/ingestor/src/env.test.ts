@@ -12,7 +12,12 @@ describe('loadConfig', () => {
       fromBeginning: true,
       maxWaitTimeMs: 1000,
     });
-    expect(c.redis).toEqual({ url: 'redis://redis:6379/0', password: undefined, ttlSeconds: 86_400, keyPrefix: '' });
+    expect(c.redis).toEqual({
+      url: 'redis://redis:6379/0',
+      password: undefined,
+      ttlSeconds: 86_400,
+      keyPrefix: '',
+    });
     expect(c.health.port).toBe(9464);
     expect(c.logLevel).toBe('info');
   });
@@ -37,8 +42,19 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'WARNING',
     });
     expect(c.kafka.brokers).toEqual(['k1:19092', 'k2:9092']);
-    expect(c.kafka).toMatchObject({ topic: 'in', errorTopic: 'err', groupId: 'g', maxWaitTimeMs: 250, fromBeginning: false });
-    expect(c.redis).toEqual({ url: 'redis://cache:6380/3', password: 's3cret', ttlSeconds: 600, keyPrefix: 't1:' });
+    expect(c.kafka).toMatchObject({
+      topic: 'in',
+      errorTopic: 'err',
+      groupId: 'g',
+      maxWaitTimeMs: 250,
+      fromBeginning: false,
+    });
+    expect(c.redis).toEqual({
+      url: 'redis://cache:6380/3',
+      password: 's3cret',
+      ttlSeconds: 600,
+      keyPrefix: 't1:',
+    });
     expect(c.batch).toEqual({ maxMessages: 100, maxMessageBytes: 2048 });
     expect(c.health.port).toBe(0);
     expect(c.logLevel).toBe('warn');
@@ -46,11 +62,20 @@ describe('loadConfig', () => {
 
   test('REDIS_CLUSTER_NODES wins over REDIS_URL, which wins over host and port; empty means unset', () => {
     expect(loadConfig({ REDIS_URL: 'redis://r:1/2', REDIS_HOST: 'ignored' }).redis.url).toBe('redis://r:1/2');
-    expect(loadConfig({ REDIS_URL: 'redis://:pw@r:1', REDIS_PASSWORD: 'other' }).redis.password).toBeUndefined();
-    const cluster = loadConfig({ REDIS_CLUSTER_NODES: 'a:7000,b', REDIS_URL: 'redis://r:1', REDIS_PASSWORD: 'p' });
+    expect(
+      loadConfig({ REDIS_URL: 'redis://:pw@r:1', REDIS_PASSWORD: 'other' }).redis.password,
+    ).toBeUndefined();
+    const cluster = loadConfig({
+      REDIS_CLUSTER_NODES: 'a:7000,b',
+      REDIS_URL: 'redis://r:1',
+      REDIS_PASSWORD: 'p',
+    });
     expect(cluster.redis).toMatchObject({ clusterNodes: ['a:7000', 'b:6379'], password: 'p' });
     expect(cluster.redis.url).toBeUndefined();
-    expect(loadConfig({ REDIS_PASSWORD: '', REDIS_URL: '' }).redis).toMatchObject({ url: 'redis://redis:6379/0', password: undefined });
+    expect(loadConfig({ REDIS_PASSWORD: '', REDIS_URL: '' }).redis).toMatchObject({
+      url: 'redis://redis:6379/0',
+      password: undefined,
+    });
   });
 
   test('one error names every bad variable', () => {
@@ -84,8 +109,8 @@ describe('loadConfig', () => {
   });
 
   test('a heartbeat that is not well below the session timeout is refused', () => {
-    expect(() => loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '3000' })).toThrow(
-      /KAFKA_HEARTBEAT_INTERVAL_MS/,
-    );
+    expect(() =>
+      loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '3000' }),
+    ).toThrow(/KAFKA_HEARTBEAT_INTERVAL_MS/);
   });
 });

@@ -4,8 +4,12 @@ import { AbortedError, backoffDelay, retry } from './retry.js';
 describe('backoffDelay', () => {
   test('grows exponentially, is capped, and is jittered between half and all of the ceiling', () => {
     const o = { initialDelayMs: 100, maxDelayMs: 1000 };
-    expect([1, 2, 3, 4, 5, 50].map((n) => backoffDelay(n, o, () => 0.999999))).toEqual([100, 200, 400, 800, 1000, 1000]);
-    expect([1, 2, 3, 4, 5, 50].map((n) => backoffDelay(n, o, () => 0))).toEqual([50, 100, 200, 400, 500, 500]);
+    expect([1, 2, 3, 4, 5, 50].map((n) => backoffDelay(n, o, () => 0.999999))).toEqual([
+      100, 200, 400, 800, 1000, 1000,
+    ]);
+    expect([1, 2, 3, 4, 5, 50].map((n) => backoffDelay(n, o, () => 0))).toEqual([
+      50, 100, 200, 400, 500, 500,
+    ]);
     const spread = new Set(Array.from({ length: 50 }, () => backoffDelay(4, o)));
     expect(spread.size).toBeGreaterThan(10);
   });
@@ -81,5 +85,18 @@ describe('retry', () => {
         { ...fast, giveUpAfterMs: 60 },
       ),
     ).rejects.toThrow('still down');
+  });
+});
+
+describe('retry and abort', () => {
+  test('an abort also abandons the attempt in flight', async () => {
+    const abort = new AbortController();
+    const started = Date.now();
+    setTimeout(() => abort.abort(), 30);
+    const slow = () => new Promise<string>((resolve) => setTimeout(() => resolve('late'), 2_000));
+    await expect(
+      retry(slow, { initialDelayMs: 10, maxDelayMs: 10, signal: abort.signal }),
+    ).rejects.toBeInstanceOf(AbortedError);
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

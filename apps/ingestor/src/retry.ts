@@ -78,11 +78,11 @@ export async function retry<T>(op: () => Promise<T>, options: RetryOptions): Pro
   for (;;) {
     if (options.signal?.aborted) throw new AbortedError();
     try {
-      const result = await op();
+      const result = await untilAborted(op(), options.signal);
       if (failures > 0) options.onRecovered?.(failures);
       return result;
     } catch (error) {
-      if (options.isRetriable && !options.isRetriable(error)) throw error;
+      if (error instanceof AbortedError || (options.isRetriable && !options.isRetriable(error))) throw error;
       failures++;
       if (failures === 1) firstFailure = Date.now();
       if (options.giveUpAfterMs !== undefined && Date.now() - firstFailure >= options.giveUpAfterMs)
@@ -92,4 +92,33 @@ export async function retry<T>(op: () => Promise<T>, options: RetryOptions): Pro
       await waitAlive(delay, options);
     }
   }
+}
+
+/**
+ * The attempt in flight is abandoned on abort (a Redis command may take seconds to fail while the
+ * connection is down): its outcome no longer matters, as nothing after it is committed.
+ */
+function untilAborted<T>(attempt: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return attempt;
+  if (signal.aborted) {
+    attempt.catch(() => {});
+    return Promise.reject(new AbortedError());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      attempt.catch(() => {});
+      reject(new AbortedError());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    attempt.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

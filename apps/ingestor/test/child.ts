@@ -23,7 +23,9 @@ export class IngestorProcess {
       env: { PATH: process.env.PATH ?? '', ...testEnv({ LOG_LEVEL: 'info', ...env }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     createInterface({ input: this.child.stdout! }).on('line', (text) => {
       let line: LogLine;
       try {
@@ -46,7 +48,11 @@ export class IngestorProcess {
     const seen = this.logs.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${this.stderr.join('\n')}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${this.stderr.join('\n')}`)),
+        timeoutMs,
+      );
       this.#waiters.push({
         match,
         resolve: (l) => {
@@ -56,7 +62,11 @@ export class IngestorProcess {
       });
       void this.exited.then(({ code, signal }) => {
         clearTimeout(timer);
-        reject(new Error(`ingestor exited (${code ?? signal}) before the log line; stderr: ${this.stderr.join('\n')}`));
+        reject(
+          new Error(
+            `ingestor exited (${code ?? signal}) before the log line; stderr: ${this.stderr.join('\n')}`,
+          ),
+        );
       });
     });
   }

@@ -9,7 +9,15 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { IngestorProcess } from './child.js';
 import { generateMessages, seeded } from './data.js';
-import { committedOffsets, connectedProducer, createTopic, endOffsets, kafkaClient, uniqueName, waitFor } from './helpers.js';
+import {
+  committedOffsets,
+  connectedProducer,
+  createTopic,
+  endOffsets,
+  kafkaClient,
+  uniqueName,
+  waitFor,
+} from './helpers.js';
 
 let kafka: KafkaHandle;
 let redis: RedisServer;
@@ -77,7 +85,10 @@ describe('crash safety', () => {
         children.push(child);
         await child.waitForLog((l) => l.msg === 'joined consumer group');
         await sleep(random() * 1_500);
-        const [ends, committed] = await Promise.all([endOffsets(admin, topic), committedOffsets(admin, groupId, topic)]);
+        const [ends, committed] = await Promise.all([
+          endOffsets(admin, topic),
+          committedOffsets(admin, groupId, topic),
+        ]);
         child.kill('SIGKILL');
         await child.exited;
         if (total(committed) < total(ends)) killedWithBacklog++;
@@ -91,7 +102,11 @@ describe('crash safety', () => {
       children.push(last);
       const ends = await endOffsets(admin, topic);
       expect(ends.reduce((a, b) => a + b, 0)).toBe(50_000);
-      await waitFor(async () => (await committedOffsets(admin, groupId, topic)).join() === ends.join(), 60_000, 'all committed');
+      await waitFor(
+        async () => (await committedOffsets(admin, groupId, topic)).join() === ends.join(),
+        60_000,
+        'all committed',
+      );
       last.kill('SIGTERM');
       expect(await last.exited).toEqual({ code: 0, signal: null });
 
@@ -115,10 +130,13 @@ describe('crash safety', () => {
               if (!want && !got) continue;
               checked++;
               if (got?.values[0] !== want?.value || got?.timestamp !== want?.timestamp) {
-                mismatches.push(`${id}|${index}: want ${JSON.stringify(want)} got ${got?.timestamp} ${JSON.stringify(got?.values)}`);
+                mismatches.push(
+                  `${id}|${index}: want ${JSON.stringify(want)} got ${got?.timestamp} ${JSON.stringify(got?.values)}`,
+                );
               }
             }
-            if (metadata[j]?.last_updated !== newest) mismatches.push(`${id} metadata: want ${newest} got ${metadata[j]?.last_updated}`);
+            if (metadata[j]?.last_updated !== newest)
+              mismatches.push(`${id} metadata: want ${newest} got ${metadata[j]?.last_updated}`);
           });
         }
         expect(mismatches.slice(0, 10)).toEqual([]);

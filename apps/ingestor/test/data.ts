@@ -29,7 +29,11 @@ export function seeded(seed: number): () => number {
  * about `outOfOrder` of them carry a timestamp older than one already sent for their device and
  * index (late or replayed readings), so arrival order and timestamp order differ.
  */
-export function generateMessages(count: number, devices: number, options: { outOfOrder?: number; seed?: number } = {}): Generated {
+export function generateMessages(
+  count: number,
+  devices: number,
+  options: { outOfOrder?: number; seed?: number } = {},
+): Generated {
   const random = seeded(options.seed ?? 42);
   const outOfOrder = options.outOfOrder ?? 0.1;
   const values: string[] = [];
@@ -37,7 +41,9 @@ export function generateMessages(count: number, devices: number, options: { outO
   const expected = new Map<string, { value: number; timestamp: string }>();
   const used = new Set<number>();
   for (let i = 0; i < count; i++) {
-    const device = `dev-${Math.floor(random() * devices).toString().padStart(6, '0')}`;
+    const device = `dev-${Math.floor(random() * devices)
+      .toString()
+      .padStart(6, '0')}`;
     const index = INDEXES[Math.floor(random() * INDEXES.length)]!;
     // Timestamps (µs) advance 1 ms per message; late ones go back up to 10 s. All distinct.
     let us = (BASE + i) * 1000;

@@ -25,7 +25,12 @@ export function testConfig(env: Record<string, string>): IngestorConfig {
 }
 
 export function kafkaClient(brokers: string[]): Kafka {
-  return new Kafka({ brokers, clientId: 'ingestor-tests', logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+  return new Kafka({
+    brokers,
+    clientId: 'ingestor-tests',
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5 },
+  });
 }
 
 export function uniqueName(prefix: string): string {
@@ -53,8 +58,17 @@ export interface TopicRecord {
 }
 
 /** Reads a topic from the beginning with a throw-away group until `count` records arrived. */
-export async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs = 15_000): Promise<TopicRecord[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100, sessionTimeout: 6000 });
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  timeoutMs = 15_000,
+): Promise<TopicRecord[]> {
+  const consumer = kafka.consumer({
+    groupId: uniqueName('reader'),
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 6000,
+  });
   const out: TopicRecord[] = [];
   await consumer.connect();
   try {
@@ -91,7 +105,11 @@ export async function endOffsets(admin: Admin, topic: string): Promise<number[]>
 }
 
 /** Polls until fn returns a truthy value; throws after timeoutMs. */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -101,7 +119,8 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 15_000, w
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -44,7 +44,9 @@ afterAll(async () => {
 });
 
 describe('consumer group', () => {
-  test('two ingestors share the partitions; stopping one moves its partitions to the other with no loss', { timeout: 60_000 }, async () => {
+  test('two ingestors share the partitions; stopping one moves its partitions to the other with no loss', {
+    timeout: 60_000,
+  }, async () => {
     const partitions = 4;
     const topic = await createTopic(admin, partitions);
     const groupId = uniqueName('g');
@@ -80,11 +82,13 @@ describe('consumer group', () => {
     // Both work: the first third is consumed by the two of them.
     await producer.send({ topic, messages: messages.slice(0, 4_000) });
     await waitFor(
-      async () => (await committedOffsets(admin, groupId, topic)).join() === (await endOffsets(admin, topic)).join(),
+      async () =>
+        (await committedOffsets(admin, groupId, topic)).join() === (await endOffsets(admin, topic)).join(),
       20_000,
       'first third committed',
     );
-    const consumedBy = async (i: Ingestor) => Number(/ingestor_messages_consumed_total (\d+)/.exec(await i.metrics.text())?.[1]);
+    const consumedBy = async (i: Ingestor) =>
+      Number(/ingestor_messages_consumed_total (\d+)/.exec(await i.metrics.text())?.[1]);
     expect(await consumedBy(a)).toBeGreaterThan(0);
     expect(await consumedBy(b)).toBeGreaterThan(0);
 
@@ -92,7 +96,11 @@ describe('consumer group', () => {
     const second = producer.send({ topic, messages: messages.slice(4_000, 8_000) });
     await a.stop();
     await second;
-    await waitFor(() => b.source.assignedPartitions.length === partitions, 20_000, 'the other member owns every partition');
+    await waitFor(
+      () => b.source.assignedPartitions.length === partitions,
+      20_000,
+      'the other member owns every partition',
+    );
     await producer.send({ topic, messages: messages.slice(8_000) });
     const ends = await endOffsets(admin, topic);
     expect(ends.reduce((x, y) => x + y, 0)).toBe(data.values.length);
@@ -109,7 +117,9 @@ describe('consumer group', () => {
       let checked = 0;
       stored.forEach((readings, i) => {
         for (const r of readings) {
-          expect(r.values, `${ids[i]} ${r.index}`).toEqual([data.expected.get(`${ids[i]}|${r.index}`)?.value]);
+          expect(r.values, `${ids[i]} ${r.index}`).toEqual([
+            data.expected.get(`${ids[i]}|${r.index}`)?.value,
+          ]);
           checked++;
         }
       });

@@ -4,7 +4,7 @@
  * back through the client, error records on the error topic, committed offsets, health, metrics.
  */
 import { createCacheClient } from '@org/cache-client';
-import { type KafkaHandle, type RedisServer, fixtureLines, startKafka, startRedis } from '@org/cache-testkit';
+import { fixtureLines, type KafkaHandle, type RedisServer, startKafka, startRedis } from '@org/cache-testkit';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -49,9 +49,12 @@ afterAll(async () => {
 });
 
 async function ingest(env: Record<string, string>): Promise<Ingestor> {
-  const ingestor = await startIngestor(testConfig({ KAFKA_BOOTSTRAP_SERVERS: kafka.brokers.join(','), REDIS_URL: redis.url, ...env }), {
-    logger: silentLogger,
-  });
+  const ingestor = await startIngestor(
+    testConfig({ KAFKA_BOOTSTRAP_SERVERS: kafka.brokers.join(','), REDIS_URL: redis.url, ...env }),
+    {
+      logger: silentLogger,
+    },
+  );
   running.push(ingestor);
   await ingestor.started;
   return ingestor;
@@ -67,8 +70,13 @@ describe('Kafka -> Redis', () => {
     // good, bad, good, bad, ... then a tombstone and an oversized value, then the rest of the good ones.
     const values: (string | null)[] = [];
     for (let i = 0; i < bad.length; i++) values.push(good[i] ?? null, bad[i]!);
-    values.push(null, JSON.stringify({ device_id: 'big', values: ['x'.repeat(3000)], timestamp: '2025-06-25T08:00:00' }));
-    const badOffsets = values.map((v, i) => (v === null || bad.includes(v) || v.includes('"big"') ? i : -1)).filter((i) => i >= 0);
+    values.push(
+      null,
+      JSON.stringify({ device_id: 'big', values: ['x'.repeat(3000)], timestamp: '2025-06-25T08:00:00' }),
+    );
+    const badOffsets = values
+      .map((v, i) => (v === null || bad.includes(v) || v.includes('"big"') ? i : -1))
+      .filter((i) => i >= 0);
     await producer.send({ topic, messages: values.map((value) => ({ key: 'k', value })) });
 
     const ingestor = await ingest({
@@ -79,7 +87,11 @@ describe('Kafka -> Redis', () => {
       INGEST_MAX_MESSAGE_BYTES: '2048',
     });
     const groupId = ingestor.config.kafka.groupId;
-    await waitFor(async () => (await committedOffsets(admin, groupId, topic))[0] === values.length, 15_000, 'all committed');
+    await waitFor(
+      async () => (await committedOffsets(admin, groupId, topic))[0] === values.length,
+      15_000,
+      'all committed',
+    );
 
     const devices = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: prefix });
     try {
@@ -89,7 +101,10 @@ describe('Kafka -> Redis', () => {
       expect(await devices.listIndexes('2207001')).toEqual(['P_int']);
       expect(await devices.listIndexes('station_123')).toEqual(['H', 'T', 'W']);
       expect(await devices.listIndexes('gw-lyon-01/port-3')).toEqual(['S']);
-      expect(await devices.getDeviceMetadata('2207001')).toMatchObject({ datatype_name: 'Pression', datatype_unit: 'hPa' });
+      expect(await devices.getDeviceMetadata('2207001')).toMatchObject({
+        datatype_name: 'Pression',
+        datatype_unit: 'hPa',
+      });
       expect(await devices.getReadings('big')).toEqual([]);
     } finally {
       await devices.close();
@@ -107,7 +122,8 @@ describe('Kafka -> Redis', () => {
         timestamp: expect.any(String),
         service: 'cache_service',
         error: expect.stringMatching(/\S/),
-        original_message: values[Number(e.headers[ERROR_HEADERS.offset])] === null ? null : expect.any(String),
+        original_message:
+          values[Number(e.headers[ERROR_HEADERS.offset])] === null ? null : expect.any(String),
       });
     }
     const codes = errors.map((e) => e.headers[ERROR_HEADERS.code]);
@@ -129,7 +145,12 @@ describe('Kafka -> Redis', () => {
     const prefix = `${uniqueName('bl')}:`;
     const messages = Array.from({ length: 3000 }, (_, i) => ({
       key: `d${i % 50}`,
-      value: JSON.stringify({ device_id: `d${i % 50}`, index: 'T', values: [i], timestamp: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString() }),
+      value: JSON.stringify({
+        device_id: `d${i % 50}`,
+        index: 'T',
+        values: [i],
+        timestamp: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
+      }),
     }));
     await producer.send({ topic, messages });
     const ingestor = await ingest({
@@ -139,7 +160,12 @@ describe('Kafka -> Redis', () => {
       INGEST_BATCH_MAX_MESSAGES: '100',
     });
     const ends = await endOffsets(admin, topic);
-    await waitFor(async () => (await committedOffsets(admin, ingestor.config.kafka.groupId, topic)).join() === ends.join(), 15_000, 'committed to the end');
+    await waitFor(
+      async () =>
+        (await committedOffsets(admin, ingestor.config.kafka.groupId, topic)).join() === ends.join(),
+      15_000,
+      'committed to the end',
+    );
     const devices = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: prefix });
     try {
       for (let d = 0; d < 50; d++) {

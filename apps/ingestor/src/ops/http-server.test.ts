@@ -30,14 +30,20 @@ describe('ops server', () => {
   test('ready is 200 when healthy, 503 with status degraded while a dependency is down', async () => {
     const { health, get } = await start();
     health.set('kafka', true, 'member');
-    expect(await get('/health/ready')).toMatchObject({ status: 200, body: expect.stringContaining('"status":"healthy"') });
+    expect(await get('/health/ready')).toMatchObject({
+      status: 200,
+      body: expect.stringContaining('"status":"healthy"'),
+    });
     health.set('redis', false, 'redis writes are failing');
     const degraded = await get('/health/ready');
     expect(degraded.status).toBe(503);
     expect(JSON.parse(degraded.body)).toMatchObject({ status: 'degraded', checks: { redis: { ok: false } } });
     expect((await get('/health/live')).status).toBe(200);
     health.fail('consumer crashed');
-    expect(await get('/health/live')).toMatchObject({ status: 503, body: expect.stringContaining('consumer crashed') });
+    expect(await get('/health/live')).toMatchObject({
+      status: 503,
+      body: expect.stringContaining('consumer crashed'),
+    });
   });
 
   test('the Redis probe is part of readiness', async () => {

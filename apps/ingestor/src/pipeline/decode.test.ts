@@ -2,7 +2,7 @@ import { ErrorCode } from '@org/cache-core';
 import { fixtureLines } from '@org/cache-testkit';
 import { describe, expect, test } from 'vitest';
 import { decodeMessage } from './decode.js';
-import { ORIGINAL_MESSAGE_MAX_CHARS, buildErrorMessage } from './error-message.js';
+import { buildErrorMessage, ORIGINAL_MESSAGE_MAX_CHARS } from './error-message.js';
 
 const MAX = 1024 * 1024;
 
@@ -43,18 +43,30 @@ describe('decodeMessage', () => {
   });
 
   test('keeps the request_id of an invalid message that has one', () => {
-    const d = decodeMessage(JSON.stringify({ request_id: 'req-1', device_id: '', values: [], timestamp: 'x' }), MAX);
+    const d = decodeMessage(
+      JSON.stringify({ request_id: 'req-1', device_id: '', values: [], timestamp: 'x' }),
+      MAX,
+    );
     expect(!d.ok && d.failure.requestId).toBe('req-1');
   });
 
   test('a tombstone (null value) is rejected', () => {
     const d = decodeMessage(null, MAX);
     expect(d.ok).toBe(false);
-    if (!d.ok) expect(d.failure).toMatchObject({ code: ErrorCode.INVALID_INPUT, raw: null, reason: expect.stringMatching(/tombstone/) });
+    if (!d.ok)
+      expect(d.failure).toMatchObject({
+        code: ErrorCode.INVALID_INPUT,
+        raw: null,
+        reason: expect.stringMatching(/tombstone/),
+      });
   });
 
   test('an oversized value is rejected unread with TOO_LARGE, and its error record is truncated', () => {
-    const huge = JSON.stringify({ device_id: 'd', values: ['x'.repeat(100_000)], timestamp: '2025-01-01T00:00:00' });
+    const huge = JSON.stringify({
+      device_id: 'd',
+      values: ['x'.repeat(100_000)],
+      timestamp: '2025-01-01T00:00:00',
+    });
     const d = decodeMessage(Buffer.from(huge), 50_000);
     expect(d.ok).toBe(false);
     if (d.ok) return;
@@ -67,7 +79,9 @@ describe('decodeMessage', () => {
       originalBytes: d.failure.rawBytes,
     });
     expect(record.original_message!.length).toBeLessThan(ORIGINAL_MESSAGE_MAX_CHARS + 100);
-    expect(record.original_message).toMatch(new RegExp(`^\\{"device_id":"d".*truncated: ${huge.length} bytes in all\\]$`));
+    expect(record.original_message).toMatch(
+      new RegExp(`^\\{"device_id":"d".*truncated: ${huge.length} bytes in all\\]$`),
+    );
   });
 });
 
@@ -81,6 +95,8 @@ describe('buildErrorMessage', () => {
       error: 'why',
       original_message: 'raw',
     });
-    expect(buildErrorMessage({ requestId: 'r', reason: 'x', original: null, originalBytes: 0 }).request_id).toBe('r');
+    expect(
+      buildErrorMessage({ requestId: 'r', reason: 'x', original: null, originalBytes: 0 }).request_id,
+    ).toBe('r');
   });
 });

@@ -43,15 +43,23 @@ function setup() {
 describe('Pipeline', () => {
   test('the fixtures end as the expected state: newest reading per device and index, by timestamp', async () => {
     const { client, pipeline } = setup();
-    const result = await pipeline.process(fixtureLines('validated-output.ndjson').map((value) => ({ value })));
+    const result = await pipeline.process(
+      fixtureLines('validated-output.ndjson').map((value) => ({ value })),
+    );
     expect(result).toEqual({ read: 9, written: 8, stale: 1, invalid: 0 });
     const [t] = await client.getReadings('282c02424eed', 'T');
     expect(t).toMatchObject({ values: [21.4], timestamp: '2025-06-25T08:57:34.618082Z' });
     expect(await client.listIndexes('282c02424eed')).toEqual(['P', 'T', 'U']);
-    expect(await client.getReadings('gw-lyon-01/port-3', 'S')).toMatchObject([{ timestamp: '2025-06-25T08:00:00.250000Z' }]);
+    expect(await client.getReadings('gw-lyon-01/port-3', 'S')).toMatchObject([
+      { timestamp: '2025-06-25T08:00:00.250000Z' },
+    ]);
     const meta = await client.getDeviceMetadata('station_123');
     // Same timestamp for T, H and W: the last one of the batch wins, as a replay would.
-    expect(meta).toMatchObject({ datatype_unit: 'km/h', persist: true, last_updated: '2025-06-25T09:13:45.000000Z' });
+    expect(meta).toMatchObject({
+      datatype_unit: 'km/h',
+      persist: true,
+      last_updated: '2025-06-25T09:13:45.000000Z',
+    });
   });
 
   test('an older reading in a later batch does not overwrite a newer one', async () => {
@@ -67,7 +75,7 @@ describe('Pipeline', () => {
     const { client, errors, pipeline, metrics } = setup();
     const good = fixtureLines('validated-output.ndjson');
     const bad = fixtureLines('bad-messages.ndjson');
-    const mixed = [...bad.map((v, i) => [v, good[i]!]).flat(), null, 'x'.repeat(5000)];
+    const mixed = [...bad.flatMap((v, i) => [v, good[i]!]), null, 'x'.repeat(5000)];
     const messages = mixed.map((value, i) => ({
       value: value === null ? null : Buffer.from(value),
       origin: { topic: 'iot_validated_data', partition: 0, offset: String(i) },
@@ -77,7 +85,8 @@ describe('Pipeline', () => {
     expect(errors.records).toHaveLength(11);
     const offsets = errors.records.map((r) => Number(r.origin?.offset));
     expect(offsets).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 19]);
-    for (const r of errors.records) expect(r.message).toMatchObject({ service: 'cache_service', error: expect.any(String) });
+    for (const r of errors.records)
+      expect(r.message).toMatchObject({ service: 'cache_service', error: expect.any(String) });
     expect(errors.records[9]).toMatchObject({ code: 'CACHE_007', message: { original_message: null } });
     expect(errors.records[10]).toMatchObject({ code: 'CACHE_008' });
     expect(await client.listIndexes('station_123')).toEqual(['H', 'T', 'W']);

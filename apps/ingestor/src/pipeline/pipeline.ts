@@ -208,7 +208,13 @@ export class Pipeline {
           }
           metrics?.retries.inc({ dependency });
           logger.warn(
-            { dependency, failures, retryInMs: delayMs, code: isCacheError(error) ? error.code : undefined, err: message },
+            {
+              dependency,
+              failures,
+              retryInMs: delayMs,
+              code: isCacheError(error) ? error.code : undefined,
+              err: message,
+            },
             `${dependency} write failed; retrying`,
           );
         },
