@@ -32,9 +32,7 @@ export const TIMESTAMP_LENGTH = 27;
 
 /** The JSON body line of a stored reading (everything but device, index and timestamp). */
 export function encodeReadingBody(r: Reading): string {
-  return `[${JSON.stringify(r.request_id)},${JSON.stringify(r.values)},${JSON.stringify(r.labels)},${JSON.stringify(
-    r.display_names,
-  )},${JSON.stringify(r.metadata)}]`;
+  return JSON.stringify([r.request_id, r.values, r.labels, r.display_names, r.metadata]);
 }
 
 type ReadingBody = [
