@@ -4,7 +4,6 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'bin/cache-api': 'src/bin/cache-api.ts',
-    'bench/run-bench': 'bench/run-bench.ts',
     'bench/bench-server': 'bench/bench-server.ts',
     'bench/bare-server': 'bench/bare-server.ts',
     'bench/load': 'bench/load.ts',
@@ -14,4 +13,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node22',
+  // Dependencies (and the bench's dev dependencies: testkit, autocannon) load from node_modules.
+  skipNodeModulesBundle: true,
 });

@@ -108,13 +108,14 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   registerLiveness(app, deps);
   if (options.docsPublic) registerDocs(app, deps);
   app.use('*', authenticate(auth));
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: limits.maxBodyBytes,
-      onError: (c) =>
-        errorResponse(c, new TooLargeError(`the request body is larger than ${limits.maxBodyBytes} bytes`)),
-    }),
+  const limitBody = bodyLimit({
+    maxSize: limits.maxBodyBytes,
+    onError: (c) =>
+      errorResponse(c, new TooLargeError(`the request body is larger than ${limits.maxBodyBytes} bytes`)),
+  });
+  // Only where a body can come: touching the body of a GET would build a full WHATWG Request.
+  app.use('*', (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next),
   );
   if (limiter) app.use('/api/*', rateLimit(limiter, logger, metrics));
 

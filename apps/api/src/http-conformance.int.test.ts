@@ -1,5 +1,5 @@
 import { createCacheClient } from '@org/cache-client';
-import { type RedisServer, clientConformance, startRedis } from '@org/cache-testkit';
+import { clientConformance, type RedisServer, startRedis } from '@org/cache-testkit';
 import { afterAll, beforeAll } from 'vitest';
 import { httpClientOwning, serveApp } from './test/serve.js';
 

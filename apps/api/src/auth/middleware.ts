@@ -1,16 +1,22 @@
 import { assertTenant, ForbiddenError, InvalidKeyError } from '@org/cache-core';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../http/context.js';
+import { type AppEnv, requestHeader } from '../http/context.js';
 import type { Authenticator } from './authenticator.js';
 import { hasScope, mayUseTenant } from './principal.js';
 import type { Scope } from './scopes.js';
 
 /** Sets the request's principal from `Authorization: Bearer`; 401 AUTH_001 when missing or wrong. */
 export function authenticate(auth: Authenticator): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const principal = auth.authenticate(c.req.header('authorization'));
-    c.set('principal', principal instanceof Promise ? await principal : principal);
-    return next();
+  return (c, next) => {
+    const principal = auth.authenticate(requestHeader(c, 'authorization'));
+    if (!(principal instanceof Promise)) {
+      c.set('principal', principal); // static tokens: no extra promise on the hot path
+      return next();
+    }
+    return principal.then((p) => {
+      c.set('principal', p);
+      return next();
+    });
   };
 }
 
@@ -26,7 +32,7 @@ export function requireScope(c: Context<AppEnv>, scope: Scope): void {
  * when missing or malformed, 403 AUTH_002 when the token may not use it.
  */
 export function requireTenant(c: Context<AppEnv>): string {
-  const raw = c.req.header('x-tenant-id');
+  const raw = requestHeader(c, 'x-tenant-id');
   if (raw === undefined) {
     throw new InvalidKeyError('the X-Tenant-ID header is required', { details: { kind: 'tenant id' } });
   }

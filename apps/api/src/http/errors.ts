@@ -8,11 +8,11 @@ import {
 } from '@org/cache-core';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type { ApiMetrics } from '../metrics.js';
 import type { AppEnv } from './context.js';
+import { json } from './respond.js';
 
 /** The body of every error answer, on every route: `{error: {code, message, details}}`. */
 export interface ErrorEnvelope {
@@ -80,12 +80,12 @@ function safeDetails(details: Record<string, unknown>): Record<string, unknown> 
 
 /** Writes an error answer with the status of its code (and Retry-After / WWW-Authenticate when due). */
 export function errorResponse(c: Context<AppEnv>, error: CacheError): Response {
-  const status = (httpStatusOf[error.code] ?? 500) as ContentfulStatusCode;
+  const status = httpStatusOf[error.code] ?? 500;
+  const headers: Record<string, string> = { 'cache-control': 'no-store' };
   if (error instanceof RateLimitError)
-    c.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
-  if (error.code === ErrorCode.INVALID_CREDENTIALS) c.header('WWW-Authenticate', 'Bearer realm="cache-api"');
-  c.header('Cache-Control', 'no-store');
-  return c.json(errorEnvelope(c, error), status);
+    headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+  if (error.code === ErrorCode.INVALID_CREDENTIALS) headers['www-authenticate'] = 'Bearer realm="cache-api"';
+  return json(c, errorEnvelope(c, error), status, headers);
 }
 
 /** The one error handler of the app: maps every thrown error to the envelope and the right status. */

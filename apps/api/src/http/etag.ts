@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Context } from 'hono';
-import type { AppEnv } from './context.js';
+import { type AppEnv, requestHeader } from './context.js';
+import { respond } from './respond.js';
 
 /** A strong ETag of a serialized body. */
 export function etagOf(body: string): string {
@@ -36,9 +37,9 @@ export function conditionalJson(
   options: { etag?: string; cacheControl: string; vary?: string },
 ): Response {
   const etag = options.etag ?? etagOf(body);
-  const headers: Record<string, string> = { ETag: etag, 'Cache-Control': options.cacheControl };
-  if (options.vary) headers.Vary = options.vary;
-  if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
-  headers['Content-Type'] = 'application/json';
-  return c.body(body, 200, headers);
+  const headers: Record<string, string> = { etag, 'cache-control': options.cacheControl };
+  if (options.vary) headers.vary = options.vary;
+  if (matchesIfNoneMatch(requestHeader(c, 'if-none-match'), etag)) return respond(c, 304, null, headers);
+  headers['content-type'] = 'application/json';
+  return respond(c, 200, body, headers);
 }

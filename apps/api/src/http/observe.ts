@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Logger } from '../logger.js';
 import type { ApiMetrics } from '../metrics.js';
-import type { AppEnv } from './context.js';
+import { type AppEnv, requestHeader } from './context.js';
 
 /** A caller's request id is kept only when it is short and printable. */
 const SAFE_ID = /^[A-Za-z0-9._:/@+=-]{1,128}$/;
@@ -13,6 +13,8 @@ const SAFE_ID = /^[A-Za-z0-9._:/@+=-]{1,128}$/;
  * the first matched endpoint, which is the one that answers (or would have, past auth and limits).
  */
 export function routeLabel(c: Context<AppEnv>): string {
+  const set = c.get('route');
+  if (set !== undefined) return set;
   for (const route of matchedRoutes(c)) if (route.method !== 'ALL') return route.path;
   return 'unmatched';
 }
@@ -24,16 +26,20 @@ export function routeLabel(c: Context<AppEnv>): string {
 export function observe(logger: Logger, metrics: ApiMetrics): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const start = performance.now();
-    const given = c.req.header('x-request-id');
+    const given = requestHeader(c, 'x-request-id');
     const requestId = given !== undefined && SAFE_ID.test(given) ? given : randomUUID();
-    const givenCorrelation = c.req.header('x-correlation-id');
+    const givenCorrelation = requestHeader(c, 'x-correlation-id');
     const correlationId =
       givenCorrelation !== undefined && SAFE_ID.test(givenCorrelation) ? givenCorrelation : requestId;
     c.set('requestId', requestId);
     c.set('correlationId', correlationId);
-    c.header('X-Request-ID', requestId);
-    c.header('X-Correlation-ID', correlationId);
+    const headers = { 'x-request-id': requestId, 'x-correlation-id': correlationId };
+    c.set('headers', headers);
     await next();
+    if (!c.get('responded')) {
+      // An answer not built by `respond` (CORS preflight, a library middleware): add the headers now.
+      for (const [name, value] of Object.entries(c.get('headers'))) c.res.headers.set(name, value);
+    }
     const seconds = (performance.now() - start) / 1000;
     const route = routeLabel(c);
     const status = c.res.status;

@@ -1,6 +1,6 @@
 import { RateLimitError } from '@org/cache-core';
-import type { MiddlewareHandler } from 'hono';
-import { type AppEnv, remoteAddress } from '../http/context.js';
+import type { Context, MiddlewareHandler, Next } from 'hono';
+import { type AppEnv, remoteAddress, requestHeader } from '../http/context.js';
 import type { Logger } from '../logger.js';
 import type { ApiMetrics } from '../metrics.js';
 import type { RateDecision, RateLimiter } from './rate-limiter.js';
@@ -20,34 +20,12 @@ export function rateLimit(
 ): MiddlewareHandler<AppEnv> {
   const policy = `${limiter.policy.requests};w=${limiter.policy.windowSeconds}`;
   let lastWarning = 0;
-  return async (c, next) => {
-    const principal = c.get('principal');
-    let subject: string;
-    if (principal.kind !== 'anonymous') subject = `svc:${principal.id}`;
-    else {
-      const tenant = c.req.header('x-tenant-id');
-      subject =
-        tenant !== undefined && TENANT.test(tenant) ? `tenant:${tenant}` : `ip:${remoteAddress(c.env)}`;
-    }
-    let decision: RateDecision;
-    try {
-      const pending = limiter.hit(subject);
-      decision = pending instanceof Promise ? await pending : pending;
-    } catch (error) {
-      const now = Date.now();
-      if (now - lastWarning > WARN_EVERY_MS) {
-        lastWarning = now;
-        logger.warn(
-          { err: { message: (error as Error).message } },
-          'rate limiter unavailable; letting requests through',
-        );
-      }
-      return next();
-    }
-    c.header('RateLimit-Policy', policy);
-    c.header('RateLimit-Limit', String(decision.limit));
-    c.header('RateLimit-Remaining', String(decision.remaining));
-    c.header('RateLimit-Reset', String(decision.resetSeconds));
+  const apply = (c: Context<AppEnv>, decision: RateDecision, next: Next) => {
+    const headers = c.get('headers');
+    headers['ratelimit-policy'] = policy;
+    headers['ratelimit-limit'] = String(decision.limit);
+    headers['ratelimit-remaining'] = String(decision.remaining);
+    headers['ratelimit-reset'] = String(decision.resetSeconds);
     if (!decision.allowed) {
       metrics.rateLimited.inc();
       throw new RateLimitError(
@@ -57,5 +35,38 @@ export function rateLimit(
       );
     }
     return next();
+  };
+  const failOpen = (error: unknown, next: Next) => {
+    const now = Date.now();
+    if (now - lastWarning > WARN_EVERY_MS) {
+      lastWarning = now;
+      logger.warn(
+        { err: { message: (error as Error).message } },
+        'rate limiter unavailable; letting requests through',
+      );
+    }
+    return next();
+  };
+  return (c, next) => {
+    const principal = c.get('principal');
+    let subject: string;
+    if (principal.kind !== 'anonymous') subject = `svc:${principal.id}`;
+    else {
+      const tenant = requestHeader(c, 'x-tenant-id');
+      subject =
+        tenant !== undefined && TENANT.test(tenant) ? `tenant:${tenant}` : `ip:${remoteAddress(c.env)}`;
+    }
+    let pending: RateDecision | Promise<RateDecision>;
+    try {
+      pending = limiter.hit(subject);
+    } catch (error) {
+      return failOpen(error, next);
+    }
+    // Decided locally (the usual case): no extra promise on the hot path.
+    if (!(pending instanceof Promise)) return apply(c, pending, next);
+    return pending.then(
+      (decision) => apply(c, decision, next),
+      (error) => failOpen(error, next),
+    );
   };
 }

@@ -6,10 +6,11 @@ import {
   TooLargeError,
   ValidationError,
 } from '@org/cache-core';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { requireScope, requireTenant } from '../auth/middleware.js';
 import type { AppEnv } from '../http/context.js';
 import { cacheControlFor, conditionalJson } from '../http/etag.js';
+import { json } from '../http/respond.js';
 import { readBody, readQuery } from '../http/validate.js';
 import { V2BatchBody, V2ListQuery, V2SetBody } from '../schemas/cache.js';
 import type { RouteDeps } from './deps.js';
@@ -22,20 +23,22 @@ const now = () => new Date().toISOString();
 export function registerCacheV2(app: Hono<AppEnv>, deps: RouteDeps): void {
   const { client, metrics, limits, auth, logger } = deps;
 
-  // Fixed paths first: they take precedence over a key of the same name (GET stats / health).
-  app.get('/api/v2/cache/stats', async (c) => {
+  // GET stats, health and pattern/{pattern} are served by the GET /{key} route: the RegExpRouter
+  // (the fastest) refuses a fixed path beside a parameter at the same place. They take precedence
+  // over keys of those names (the http transport reads such keys through the batch route).
+  const stats = async (c: Context<AppEnv>) => {
     requireScope(c, 'cache:read');
     const tenant = requireTenant(c);
     c.set('operation', 'stats');
-    const stats = await client.forTenant(tenant).stats();
-    return c.json({ status: 'success', data: stats, metadata: { timestamp: now() } });
-  });
+    const data = await client.forTenant(tenant).stats();
+    return json(c, { status: 'success', data, metadata: { timestamp: now() } });
+  };
 
-  app.get('/api/v2/cache/health', async (c) => {
+  const health = async (c: Context<AppEnv>) => {
     c.set('operation', 'health');
     const { body, healthy } = await healthBody(deps);
-    return c.json({ status: 'success', data: body, metadata: { timestamp: now() } }, healthy ? 200 : 503);
-  });
+    return json(c, { status: 'success', data: body, metadata: { timestamp: now() } }, healthy ? 200 : 503);
+  };
 
   app.post('/api/v2/cache/flush', async (c) => {
     requireScope(c, 'cache:flush');
@@ -46,7 +49,7 @@ export function registerCacheV2(app: Hono<AppEnv>, deps: RouteDeps): void {
     }
     await client.flush();
     logger.warn({ principal: principal.id, request_id: c.get('requestId') }, 'cache flushed');
-    return c.json({ status: 'success', data: { flushed: true }, metadata: { timestamp: now() } });
+    return json(c, { status: 'success', data: { flushed: true }, metadata: { timestamp: now() } });
   });
 
   app.post('/api/v2/cache/reload', async (c) => {
@@ -59,7 +62,7 @@ export function registerCacheV2(app: Hono<AppEnv>, deps: RouteDeps): void {
       throw new ValidationError(`reload failed, the previous settings stay: ${(error as Error).message}`);
     }
     logger.info({ principal: c.get('principal').id, ...summary }, 'auth settings reloaded');
-    return c.json({ status: 'success', data: summary, metadata: { timestamp: now() } });
+    return json(c, { status: 'success', data: summary, metadata: { timestamp: now() } });
   });
 
   app.post('/api/v2/cache/batch', async (c) => {
@@ -82,7 +85,7 @@ export function registerCacheV2(app: Hono<AppEnv>, deps: RouteDeps): void {
         return { key: e.key, found: true, data: e.value, metadata: entryMetadata(e) };
       });
       metrics.lookup(tenant, found, entries.length - found);
-      return c.json({ status: 'success', data: { items }, metadata: { operation: 'get', count, found } });
+      return json(c, { status: 'success', data: { items }, metadata: { operation: 'get', count, found } });
     }
     if (body.operation === 'set') {
       requireScope(c, 'cache:write');
@@ -90,30 +93,40 @@ export function registerCacheV2(app: Hono<AppEnv>, deps: RouteDeps): void {
         .forTenant(tenant)
         .setMany(body.items.map((i) => ({ key: i.key, value: i.value as JsonValue, ttl: i.ttl })));
       const items = entries.map((e) => ({ key: e.key, found: true, metadata: entryMetadata(e) }));
-      return c.json({ status: 'success', data: { items }, metadata: { operation: 'set', count } });
+      return json(c, { status: 'success', data: { items }, metadata: { operation: 'set', count } });
     }
     requireScope(c, 'cache:delete');
     const deleted = await client.transport.kvDelete(tenant, body.keys.map(assertCacheKey));
-    return c.json({ status: 'success', data: { deleted }, metadata: { operation: 'delete', count } });
+    return json(c, { status: 'success', data: { deleted }, metadata: { operation: 'delete', count } });
   });
 
-  app.get('/api/v2/cache/pattern/:pattern{.+}', async (c) => {
+  const listKeys = async (c: Context<AppEnv>, pattern: string) => {
     requireScope(c, 'cache:read');
     const tenant = requireTenant(c);
-    const pattern = c.req.param('pattern');
     c.set('operation', 'listKeys');
     c.set('subjectKey', pattern);
     const q = readQuery(c, V2ListQuery);
     const page = await client
       .forTenant(tenant)
       .listKeys(pattern, { limit: q.limit, cursor: q.cursor ?? null });
-    return c.json({ status: 'success', data: page, metadata: { pattern, count: page.keys.length } });
-  });
+    return json(c, { status: 'success', data: page, metadata: { pattern, count: page.keys.length } });
+  };
 
-  app.get('/api/v2/cache/:key', async (c) => {
+  app.get('/api/v2/cache/:key/:pattern?', async (c) => {
+    const key = c.req.param('key');
+    const pattern = c.req.param('pattern');
+    if (pattern !== undefined) {
+      if (key !== 'pattern') throw new NotFoundError(`no route for GET ${c.req.path}`);
+      c.set('route', '/api/v2/cache/pattern/:pattern');
+      return listKeys(c, pattern);
+    }
+    if (key === 'stats' || key === 'health') {
+      c.set('route', `/api/v2/cache/${key}`);
+      return key === 'stats' ? stats(c) : health(c);
+    }
+    c.set('route', '/api/v2/cache/:key');
     requireScope(c, 'cache:read');
     const tenant = requireTenant(c);
-    const key = c.req.param('key');
     c.set('operation', 'get');
     c.set('subjectKey', key);
     const entry = await client.forTenant(tenant).get(key);
@@ -140,10 +153,11 @@ export function registerCacheV2(app: Hono<AppEnv>, deps: RouteDeps): void {
     const [entry] = await client
       .forTenant(tenant)
       .setMany([{ key, value: body.value as JsonValue, ttl: body.ttl }]);
-    c.header('Location', entryLocation('/api/v2/cache', key));
-    return c.json(
+    return json(
+      c,
       { status: 'success', key, data: null, metadata: entryMetadata(entry!) },
       entry!.version === 1 ? 201 : 200,
+      { location: entryLocation('/api/v2/cache', key) },
     );
   });
 
@@ -154,6 +168,6 @@ export function registerCacheV2(app: Hono<AppEnv>, deps: RouteDeps): void {
     c.set('operation', 'delete');
     c.set('subjectKey', key);
     if (!(await client.forTenant(tenant).delete(key))) throw new NotFoundError(`key ${key} not found`);
-    return c.json({ status: 'success', key, data: { deleted: true }, metadata: { deleted_at: now() } });
+    return json(c, { status: 'success', key, data: { deleted: true }, metadata: { deleted_at: now() } });
   });
 }

@@ -9,6 +9,7 @@ import {
 import type { Hono } from 'hono';
 import { requireScope } from '../auth/middleware.js';
 import type { AppEnv } from '../http/context.js';
+import { json } from '../http/respond.js';
 import { readBody } from '../http/validate.js';
 import { MetadataBody, ReadingsBody } from '../schemas/devices.js';
 import type { RouteDeps } from './deps.js';
@@ -41,7 +42,7 @@ export function registerDeviceWrites(app: Hono<AppEnv>, deps: RouteDeps): void {
       additional_properties: body.additional_properties ?? {},
     });
     // What is stored now: the caller's metadata, or a newer one that was already there.
-    return c.json(await client.getDeviceMetadata(id));
+    return json(c, await client.getDeviceMetadata(id));
   });
 
   app.post('/api/devices/readings', async (c) => {
@@ -83,6 +84,6 @@ export function registerDeviceWrites(app: Hono<AppEnv>, deps: RouteDeps): void {
       );
     }
     const result = await client.upsertReadings(valid);
-    return c.json({ ...result, invalid, errors: problems });
+    return json(c, { ...result, invalid, errors: problems });
   });
 }

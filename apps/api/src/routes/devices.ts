@@ -9,6 +9,7 @@ import type { Context, Hono } from 'hono';
 import { requireScope } from '../auth/middleware.js';
 import type { AppEnv } from '../http/context.js';
 import { conditionalJson } from '../http/etag.js';
+import { json } from '../http/respond.js';
 import { readBody, readQuery } from '../http/validate.js';
 import { DeviceBatchBody, ListDevicesQuery } from '../schemas/devices.js';
 import type { RouteDeps } from './deps.js';
@@ -59,13 +60,13 @@ export function registerDeviceReads(app: Hono<AppEnv>, deps: RouteDeps): void {
     const devices = await client.getDeviceMetadataMany(device_ids);
     const notFound = device_ids.filter((_, i) => devices[i] === null);
     metrics.lookup('devices', devices.length - notFound.length, notFound.length);
-    return c.json({ devices, found: devices.length - notFound.length, not_found: notFound });
+    return json(c, { devices, found: devices.length - notFound.length, not_found: notFound });
   });
 
   app.get('/api/stats', async (c) => {
     requireScope(c, 'cache:read');
     c.set('operation', 'getCacheInfo');
-    return c.json(await client.getCacheInfo());
+    return json(c, await client.getCacheInfo());
   });
 
   app.get('/api/devices/:device_id/readings', async (c) => {
@@ -113,7 +114,7 @@ export function registerDeviceReads(app: Hono<AppEnv>, deps: RouteDeps): void {
     });
   });
 
-  /** The hot path: one HGETALL. The second pattern accepts an unencoded `/` in the id. */
+  /** The hot path: one HGETALL. */
   const getMetadata = async (c: Context<AppEnv>) => {
     requireScope(c, 'cache:read');
     const id = c.req.param('device_id') ?? '';
@@ -128,5 +129,4 @@ export function registerDeviceReads(app: Hono<AppEnv>, deps: RouteDeps): void {
     return conditionalJson(c, JSON.stringify(metadata), { cacheControl: DEVICE_CACHE_CONTROL });
   };
   app.get('/api/devices/:device_id', getMetadata);
-  app.get('/api/devices/:device_id{.+}', getMetadata);
 }

@@ -1,6 +1,7 @@
 import type { HealthStatus } from '@org/cache-core';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../http/context.js';
+import { json } from '../http/respond.js';
 import type { RouteDeps } from './deps.js';
 
 export interface HealthBody extends HealthStatus {
@@ -26,7 +27,7 @@ export async function healthBody(deps: RouteDeps): Promise<{ body: HealthBody; h
 /** Liveness is registered before authentication (it is the one open route); the others after. */
 export function registerLiveness(app: Hono<AppEnv>, deps: RouteDeps): void {
   app.get('/health/live', (c) =>
-    c.json({
+    json(c, {
       status: 'alive',
       timestamp: new Date().toISOString(),
       uptime_seconds: Math.round((Date.now() - deps.startedAt) / 1000),
@@ -38,19 +39,20 @@ export function registerHealth(app: Hono<AppEnv>, deps: RouteDeps): void {
   app.get('/health', async (c) => {
     c.set('operation', 'health');
     const { body, healthy } = await healthBody(deps);
-    return c.json(body, healthy ? 200 : 503);
+    return json(c, body, healthy ? 200 : 503);
   });
 
   app.get('/health/ready', async (c) => {
     c.set('operation', 'ready');
     if (deps.isDraining()) {
-      return c.json(
+      return json(
+        c,
         { ready: false, status: 'unhealthy', message: 'shutting down', timestamp: new Date().toISOString() },
         503,
       );
     }
     const health = await deps.client.checkHealth();
     const ready = health.status !== 'unhealthy';
-    return c.json({ ready, ...health }, ready ? 200 : 503);
+    return json(c, { ready, ...health }, ready ? 200 : 503);
   });
 }

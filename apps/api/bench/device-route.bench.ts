@@ -1,0 +1,155 @@
+/**
+ * `pnpm bench` (vitest runs this orchestrator only; server, bare route and load generator are the
+ * built `dist/bench/*.js`, each in its own process): GET /api/devices/{id} on 100,000 devices in a real Redis (auth, logging, metrics and
+ * the Redis rate limiter on), against a bare Hono route as the ceiling. Server, load generator
+ * and Redis each run in their own process (the machine has 2 cores).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { createCacheClient, type Reading, timestampFromMillis } from '@org/cache-client';
+import { startRedis } from '@org/cache-testkit';
+import { it } from 'vitest';
+import type { LoadConfig, LoadResult } from './load.js';
+
+const DEVICES = Number(process.env.BENCH_DEVICES ?? 100_000);
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+const here = (file: string) => fileURLToPath(new URL(`../dist/bench/${file}`, import.meta.url));
+const deviceId = (i: number) => `dev-${String(i).padStart(6, '0')}`;
+
+function reading(i: number): Reading {
+  return {
+    device_id: deviceId(i),
+    index: 'T',
+    timestamp: timestampFromMillis(Date.UTC(2025, 5, 25, 8) + i),
+    request_id: `req-${i}`,
+    values: [20 + (i % 100) / 10],
+    labels: ['T_int'],
+    display_names: ['Température intérieure'],
+    metadata: {
+      datatype_id: '1b7e3c52-8f3a-4d1e-9c3b-2a5e6f7d8c90',
+      datatype_name: 'Température',
+      datatype_unit: '°C',
+      persist: true,
+      datatype_category: 'M',
+      battery_ok: true,
+      channel_number: 1,
+    },
+  };
+}
+
+async function startChild(
+  file: string,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; port: number }> {
+  const profile = process.env.BENCH_PROFILE_DIR;
+  const child = fork(here(file), [], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [],
+  });
+  const [message] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`${file} exited with ${code}`);
+    }),
+  ])) as [{ port: number }];
+  return { child, port: message.port };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.send('stop');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function load(config: LoadConfig): Promise<LoadResult> {
+  const child = fork(here('load.js'), [JSON.stringify(config)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [result] = (await once(child, 'message')) as [LoadResult];
+  await once(child, 'exit');
+  return result;
+}
+
+const row = (name: string, r: LoadResult) =>
+  `${name.padEnd(34)} ${r.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(3)} ms   p99 ${String(
+    r.p99,
+  ).padStart(3)} ms   max ${String(r.max).padStart(4)} ms   non-2xx ${r.non2xx}   errors ${r.errors}`;
+
+async function main(): Promise<void> {
+  const redis = await startRedis();
+  const prefix = `bench-${process.pid}:`;
+  const token = randomBytes(24).toString('base64url');
+  let api: ChildProcess | undefined;
+  let bare: ChildProcess | undefined;
+  try {
+    process.stdout.write(`seeding ${DEVICES} devices into ${redis.url} ... `);
+    const seeder = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: prefix });
+    const started = performance.now();
+    for (let i = 0; i < DEVICES; i += 5_000) {
+      await seeder.upsertReadings(
+        Array.from({ length: Math.min(5_000, DEVICES - i) }, (_, k) => reading(i + k)),
+      );
+    }
+    await seeder.close();
+    process.stdout.write(`${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+
+    const apiChild = await startChild('bench-server.js', {
+      REDIS_URL: redis.url,
+      KEY_PREFIX: prefix,
+      API_HOST: '127.0.0.1',
+      API_PORT: '0',
+      API_TOKENS: `bench:${token}`,
+      LOG_LEVEL: 'info',
+      RATE_LIMIT_ENABLED: process.env.BENCH_RATE_LIMIT ?? 'true',
+      RATE_LIMIT_REQUESTS: '1000000000',
+      NODE_ENV: 'production',
+    });
+    api = apiChild.child;
+    const bareChild = await startChild('bare-server.js', { NODE_ENV: 'production' });
+    bare = bareChild.child;
+
+    const device: LoadConfig = {
+      url: `http://127.0.0.1:${apiChild.port}`,
+      pathPrefix: '/api/devices/',
+      devices: DEVICES,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      token,
+    };
+    const ceiling: LoadConfig = {
+      ...device,
+      url: `http://127.0.0.1:${bareChild.port}`,
+      pathPrefix: '/bare/',
+      token: undefined,
+    };
+
+    console.log(`warming up (${WARMUP} s each) ...`);
+    await load({ ...device, duration: WARMUP });
+    await load({ ...ceiling, duration: WARMUP });
+    console.log(
+      `measuring: ${CONNECTIONS} connections, ${DURATION} s each, random ids of ${DEVICES} devices`,
+    );
+    const deviceResult = await load(device);
+    const bareResult = await load(ceiling);
+    const limited = (process.env.BENCH_RATE_LIMIT ?? 'true') === 'true' ? ', rate limit' : '';
+    console.log(row(`GET /api/devices/{id} (auth, logs, metrics${limited})`, deviceResult));
+    console.log(row('GET /bare/{id} (bare Hono)', bareResult));
+    const ratio = deviceResult.requestsPerSecond / bareResult.requestsPerSecond;
+    console.log(`ratio device/bare: ${(ratio * 100).toFixed(0)}%`);
+    console.log(JSON.stringify({ device: deviceResult, bare: bareResult, ratio }));
+  } finally {
+    if (api) await stopChild(api);
+    if (bare) await stopChild(bare);
+    await redis.stop();
+  }
+}
+
+it('GET /api/devices/{id} against a bare Hono route', main, 600_000);
