@@ -48,7 +48,9 @@ export const TokenEntry = z
   });
 export type TokenEntry = z.input<typeof TokenEntry>;
 
-export const TokenFile = z.union([z.object({ tokens: z.array(TokenEntry) }).strict(), z.array(TokenEntry)]);
+const TokenList = z.array(TokenEntry);
+/** A token file: `{"tokens": [...]}` (or a bare array). */
+export const TokenFile = z.object({ tokens: TokenList }).strict();
 
 export function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
@@ -95,13 +97,14 @@ export function parseTokenList(text: string): StaticToken[] {
 }
 
 function parseEntries(input: unknown): StaticToken[] {
-  const parsed = TokenFile.safeParse(input);
+  const parsed = Array.isArray(input) ? TokenList.safeParse(input) : TokenFile.safeParse(input);
   if (!parsed.success) {
     // Name the entry and field, never the secret.
     const issue = parsed.error.issues[0]!;
     throw new Error(`${issue.path.join('.') || 'tokens'}: ${issue.message}`);
   }
-  const list = Array.isArray(parsed.data) ? parsed.data : parsed.data.tokens;
+  const data: z.output<typeof TokenList> | z.output<typeof TokenFile> = parsed.data;
+  const list = Array.isArray(data) ? data : data.tokens;
   return list.map(toStaticToken);
 }
 

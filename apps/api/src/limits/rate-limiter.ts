@@ -35,14 +35,14 @@ export function decide(
   const estimate = previous * (1 - elapsed) + current;
   const limit = policy.requests;
   const allowed = estimate <= limit;
-  const resetSeconds = Math.max(1, Math.ceil(((1 - elapsed) * windowMs) / 1000));
+  const resetSeconds = Math.max(1, Math.ceil(Math.round((1 - elapsed) * windowMs) / 1000));
   let retryAfterSeconds = 0;
   if (!allowed) {
     // When does the estimate fall back to the limit, assuming no further request?
     let waitFraction: number;
     if (current >= limit) waitFraction = 1 - elapsed + (1 - limit / current);
     else waitFraction = previous > 0 ? 1 - (limit - current) / previous - elapsed : 0;
-    retryAfterSeconds = Math.max(1, Math.ceil((Math.max(0, waitFraction) * windowMs) / 1000));
+    retryAfterSeconds = Math.max(1, Math.ceil(Math.round(Math.max(0, waitFraction) * windowMs) / 1000));
   }
   return {
     allowed,

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { EnvError, loadEnv } from './env.js';
+
+describe('env', () => {
+  it('has the documented defaults', () => {
+    const env = loadEnv({});
+    expect(env).toMatchObject({
+      API_ENABLED: true,
+      API_HOST: '0.0.0.0',
+      API_PORT: 8080,
+      REDIS_METADATA_TTL: 86_400,
+      KEY_PREFIX: '',
+      CACHE_DEFAULT_TTL: 3600,
+      RATE_LIMIT_ENABLED: true,
+      RATE_LIMIT_REQUESTS: 6000,
+      RATE_LIMIT_WINDOW_SECONDS: 60,
+      API_MAX_BATCH: 1000,
+      CORS_ORIGINS: [],
+      LOG_LEVEL: 'info',
+      API_DOCS_PUBLIC: false,
+    });
+    expect(env.REDIS_URL).toBeUndefined();
+    expect(env.DEMO_DATA).toBeUndefined();
+  });
+
+  it('parses values and treats blank variables as unset', () => {
+    const env = loadEnv({
+      API_PORT: '9000',
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000, 10.0.0.2',
+      DEMO_DATA: 'false',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      API_TOKENS: 'svc:0123456789abcdef0123',
+      LOG_LEVEL: '',
+    });
+    expect(env.API_PORT).toBe(9000);
+    expect(env.REDIS_CLUSTER_NODES).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: '10.0.0.2', port: 6379 },
+    ]);
+    expect(env.DEMO_DATA).toBe(false);
+    expect(env.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
+    expect(env.API_TOKENS?.[0]?.serviceId).toBe('svc');
+    expect(env.LOG_LEVEL).toBe('info');
+  });
+
+  it('names every bad variable in one message, never a secret', () => {
+    let message = '';
+    try {
+      loadEnv({
+        API_PORT: 'eighty',
+        API_ENABLED: 'perhaps',
+        REDIS_URL: 'http://nope',
+        LOG_LEVEL: 'loud',
+        RATE_LIMIT_REQUESTS: '0',
+        API_TOKENS: 'svc:tiny-secret',
+        JWT_SECRET: 'short-secret',
+      });
+    } catch (error) {
+      expect(error).toBeInstanceOf(EnvError);
+      message = (error as Error).message;
+    }
+    for (const name of [
+      'API_PORT',
+      'API_ENABLED',
+      'REDIS_URL',
+      'LOG_LEVEL',
+      'RATE_LIMIT_REQUESTS',
+      'API_TOKENS',
+      'JWT_SECRET',
+    ]) {
+      expect(message).toContain(name);
+    }
+    expect(message).not.toContain('tiny-secret');
+    expect(message).not.toContain('short-secret');
+  });
+
+  it('refuses both REDIS_URL and REDIS_CLUSTER_NODES', () => {
+    expect(() => loadEnv({ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'b:7000' })).toThrow(
+      /REDIS_CLUSTER_NODES/,
+    );
+  });
+});
