@@ -95,7 +95,7 @@ describe('--from-file', () => {
       REDIS_URL: redis.url,
       KEY_PREFIX: prefix,
     });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ read: 9, written: 8, stale: 1, invalid: 0 });
     const devices = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: prefix });
     try {
@@ -122,7 +122,7 @@ describe('--from-file', () => {
       { REDIS_URL: redis.url, KEY_PREFIX: prefix },
       input,
     );
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ read: 18, written: 8, stale: 1, invalid: 9 });
     const errors = readFileSync(errorsFile, 'utf8')
       .trim()
@@ -143,7 +143,7 @@ describe('--from-file', () => {
       REDIS_URL: redis.url,
       LOG_LEVEL: 'silent',
     });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ read: 9, written: 0, stale: 0, invalid: 9 });
     const reported = r.stderr
       .trim()
