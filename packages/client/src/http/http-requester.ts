@@ -1,4 +1,3 @@
-import type { CacheError } from '@org/cache-core';
 import { errorFromEnvelope, errorFromFetchFailure, retryAfterSeconds } from './http-errors.js';
 
 export interface RequesterOptions {
@@ -88,22 +87,15 @@ export class HttpRequester {
       }
       const body = await readJson(response);
       const retryAfter = retryAfterSeconds(response.headers.get('retry-after'));
-      const error: CacheError = errorFromEnvelope(response.status, body, retryAfter, call.operation);
-      if (
-        call.nullOn404 &&
-        response.status === 404 &&
-        error.code === 'CACHE_001' &&
-        error.details.operation !== undefined
-      ) {
-        return { status: 404, body: null };
-      }
+      // A miss, as opposed to a wrong URL: the API's CACHE_001 answer of an operation.
+      if (call.nullOn404 && response.status === 404 && isMiss(body)) return { status: 404, body: null };
       if (canRetry && RETRY_STATUSES.has(response.status)) {
         if (retryAfter === null || retryAfter * 1000 <= this.#maxDelay) {
           await this.#pause(attempt, retryAfter);
           continue;
         }
       }
-      throw error;
+      throw errorFromEnvelope(response.status, body, retryAfter, call.operation);
     }
   }
 
@@ -120,4 +112,9 @@ async function readJson(response: Response): Promise<unknown> {
   } catch {
     return null;
   }
+}
+
+function isMiss(body: unknown): boolean {
+  const error = (body as { error?: { code?: unknown; details?: { operation?: unknown } } } | null)?.error;
+  return error?.code === 'CACHE_001' && typeof error.details?.operation === 'string';
 }
