@@ -36,8 +36,7 @@ export class ApiMetrics {
     help: 'Requests refused with 429',
     registers: [this.registry],
   });
-  readonly #requestChildren = new Map<string, Child>();
-  readonly #latencyChildren = new Map<string, HistogramChild>();
+  readonly #routeChildren = new Map<string, { latency: HistogramChild; byStatus: Map<number, Child> }>();
   readonly #lookupChildren = new Map<string, Child>();
 
   /** `defaultMetrics`: also export process metrics (CPU, memory, event loop lag, GC); the server turns it on. */
@@ -47,20 +46,19 @@ export class ApiMetrics {
   }
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const rk = `${method} ${route} ${status}`;
-    let counter = this.#requestChildren.get(rk);
+    const lk = `${method} ${route}`;
+    let children = this.#routeChildren.get(lk);
+    if (!children) {
+      children = { latency: this.latency.labels(method, route), byStatus: new Map() };
+      this.#routeChildren.set(lk, children);
+    }
+    let counter = children.byStatus.get(status);
     if (!counter) {
       counter = this.requests.labels(method, route, String(status));
-      this.#requestChildren.set(rk, counter);
+      children.byStatus.set(status, counter);
     }
     counter.inc();
-    const lk = `${method} ${route}`;
-    let histogram = this.#latencyChildren.get(lk);
-    if (!histogram) {
-      histogram = this.latency.labels(method, route);
-      this.#latencyChildren.set(lk, histogram);
-    }
-    histogram.observe(seconds);
+    children.latency.observe(seconds);
   }
 
   lookup(tenant: string, hits: number, misses: number): void {

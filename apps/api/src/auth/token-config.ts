@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { assertTenant, isCacheError } from '@org/cache-core';
 import { z } from 'zod';
@@ -52,8 +52,9 @@ const TokenList = z.array(TokenEntry);
 /** A token file: `{"tokens": [...]}` (or a bare array). */
 export const TokenFile = z.object({ tokens: TokenList }).strict();
 
+/** SHA-256 of a secret (the one-shot `crypto.hash`: no Hash object per request). */
 export function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+  return hash('sha256', text, 'buffer');
 }
 
 export function toStaticToken(entry: z.output<typeof TokenEntry>): StaticToken {

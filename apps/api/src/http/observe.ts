@@ -45,20 +45,19 @@ export function observe(logger: Logger, metrics: ApiMetrics): MiddlewareHandler<
     const status = c.res.status;
     metrics.observeRequest(c.req.method, route, status, seconds);
     if (logger.isLevelEnabled('info')) {
-      logger.info(
-        {
-          request_id: requestId,
-          correlation_id: correlationId,
-          method: c.req.method,
-          route,
-          status,
-          ms: Math.round(seconds * 100_000) / 100,
-          principal: c.get('principal')?.id,
-          tenant: c.get('tenant'),
-          operation: c.get('operation'),
-        },
-        'request',
-      );
+      const line: Record<string, unknown> = {
+        request_id: requestId,
+        method: c.req.method,
+        route,
+        status,
+        ms: Math.round(seconds * 100_000) / 100,
+      };
+      if (correlationId !== requestId) line.correlation_id = correlationId;
+      const principal = c.get('principal');
+      if (principal !== undefined) line.principal = principal.id;
+      const tenant = c.get('tenant');
+      if (tenant !== undefined) line.tenant = tenant;
+      logger.info(line, 'request');
     }
   };
 }

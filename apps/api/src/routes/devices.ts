@@ -13,6 +13,7 @@ import { json } from '../http/respond.js';
 import { readBody, readQuery } from '../http/validate.js';
 import { DeviceBatchBody, ListDevicesQuery } from '../schemas/devices.js';
 import type { RouteDeps } from './deps.js';
+import { MetadataBatcher } from './metadata-batcher.js';
 
 /** Device state changes with every reading: clients revalidate (cheap with ETag → 304). */
 const DEVICE_CACHE_CONTROL = 'private, no-cache';
@@ -114,13 +115,14 @@ export function registerDeviceReads(app: Hono<AppEnv>, deps: RouteDeps): void {
     });
   });
 
-  /** The hot path: one HGETALL. */
+  /** The hot path: one HGETALL, sent to Redis together with the other requests of the same turn. */
+  const batcher = new MetadataBatcher(client);
   const getMetadata = async (c: Context<AppEnv>) => {
     requireScope(c, 'cache:read');
     const id = c.req.param('device_id') ?? '';
     c.set('operation', 'getDeviceMetadata');
     c.set('subjectKey', id);
-    const metadata = await client.getDeviceMetadata(id);
+    const metadata = await batcher.load(id);
     if (metadata === null) {
       metrics.lookup('devices', 0, 1);
       throw new NotFoundError(`device ${id} not found`);
