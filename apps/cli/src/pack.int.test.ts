@@ -43,25 +43,27 @@ beforeAll(async () => {
   mkdirSync(project, { recursive: true });
   core = await pack('packages/core');
   client = await pack('packages/client');
+  // Both tarballs as dependencies, and the override pins client's `@org/cache-core` to the core
+  // tarball: npm never asks the registry for an @org package (nothing of ours is published there).
   writeFileSync(
     join(project, 'package.json'),
-    JSON.stringify({ name: 'consumer', private: true, version: '0.0.0' }),
+    JSON.stringify({
+      name: 'consumer',
+      private: true,
+      version: '0.0.0',
+      dependencies: { '@org/cache-core': `file:${core}`, '@org/cache-client': `file:${client}` },
+      overrides: { '@org/cache-core': '$@org/cache-core' },
+    }),
   );
-  await run(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--prefer-offline',
-      '--no-package-lock',
-      '--loglevel=error',
-      core,
-      client,
-      '@types/node@24',
-    ],
-    { cwd: project, timeout: 150_000 },
-  );
+  const args = [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--prefer-offline',
+    '--no-package-lock',
+    '--loglevel=error',
+  ];
+  await run('npm', [...args, '@types/node@24'], { cwd: project, timeout: 150_000 });
 }, 180_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -21,6 +21,7 @@ describe('kv set values', () => {
     writeFileSync(path, '{"from":"file"}');
     expect(await readJsonValue(`@${path}`, none)).toEqual({ from: 'file' });
     expect(await readJsonValue('@-', Readable.from([Buffer.from('[1,'), Buffer.from('2]')]))).toEqual([1, 2]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('rejects non-JSON and unreadable files as usage errors', async () => {
