@@ -1,42 +1,17 @@
-import type { RedisTransport } from '@org/cache-client';
-import { createCacheClient } from '@org/cache-client';
-import { fixtureLines, type RedisServer, startRedis } from '@org/cache-testkit';
+import { fixtureLines, startRedis } from '@org/cache-testkit';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Authenticator } from './auth/authenticator.js';
-import { parseTokenList } from './auth/token-config.js';
+import { describe, expect, it } from 'vitest';
 import { createBackend } from './bootstrap.js';
 import { loadEnv } from './env.js';
-import { RedisRateLimiter } from './limits/redis-rate-limiter.js';
 import { errorOf } from './test/fixtures.js';
 import { httpCaller } from './test/http.js';
-import { type ServedApp, serveApp } from './test/serve.js';
+import { redisApiHarness } from './test/redis-api.js';
+import { serveApp } from './test/serve.js';
 
-let redis: RedisServer;
-let n = 0;
-const prefix = () => `api-int-${process.pid}-${n++}:`;
-const servers: ServedApp[] = [];
+const h = redisApiHarness();
+const start = h.start;
+const prefix = h.prefix;
 const readings = () => fixtureLines('validated-output.ndjson').map((l) => JSON.parse(l) as unknown);
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
-  await redis?.stop();
-});
-
-async function start(
-  options: Parameters<typeof serveApp>[0] extends infer O ? Partial<O> : never = {},
-  keyPrefix = prefix(),
-) {
-  const client = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix });
-  const served = await serveApp({ limits: { rateLimit: null }, ...options, client } as Parameters<
-    typeof serveApp
-  >[0]);
-  servers.push(served);
-  return { ...served, call: httpCaller(served.url), client };
-}
 
 describe('every route over a real Redis, auth off', () => {
   it('answers each route as documented', async () => {
@@ -206,7 +181,7 @@ describe('every route over a real Redis, auth off', () => {
     const env = loadEnv({ REDIS_URL: own.url, REDIS_COMMAND_TIMEOUT_MS: '500', KEY_PREFIX: prefix() });
     const { client } = createBackend(env, pino({ level: 'silent' }));
     const served = await serveApp({ client, limits: { rateLimit: null } });
-    servers.push(served);
+    h.track(served);
     const call = httpCaller(served.url);
     expect((await call('GET', '/health/ready')).status).toBe(200);
     await own.stop();
@@ -222,115 +197,5 @@ describe('every route over a real Redis, auth off', () => {
     expect(metrics).toMatch(
       /cache_api_backend_errors_total\{code="CACHE_00[56]",operation="getDeviceMetadata"\} 1/,
     );
-  });
-});
-
-describe('auth on, over a real Redis', () => {
-  const READ = 'read-only-token-0123456789';
-  const FULL = 'full-token-0123456789abcd';
-
-  it('refuses missing credentials, missing scopes and foreign tenants on every protected route', async () => {
-    const tokens = parseTokenList(
-      JSON.stringify([
-        { service_id: 'reader', token: READ, scopes: ['cache:read'], tenants: ['acme'] },
-        { service_id: 'full', token: FULL },
-      ]),
-    );
-    const api = await start({ auth: await Authenticator.create({ tokens }) });
-    const routes: [string, string, unknown?][] = [
-      ['GET', '/api/devices'],
-      ['GET', '/api/devices/x'],
-      ['GET', '/api/devices/x/readings'],
-      ['GET', '/api/devices/x/readings/T'],
-      ['GET', '/api/devices/x/indexes'],
-      ['POST', '/api/devices/batch', { device_ids: ['x'] }],
-      ['PUT', '/api/devices/x/metadata', { datatype_id: 'a', datatype_name: 'b' }],
-      ['POST', '/api/devices/readings', []],
-      ['GET', '/api/stats'],
-      ['GET', '/api/v1/cache/k'],
-      ['POST', '/api/v1/cache', { key: 'k', value: 1 }],
-      ['DELETE', '/api/v1/cache/k'],
-      ['POST', '/api/v1/cache/invalidate', { pattern: '*' }],
-      ['DELETE', '/api/v1/cache/tenant/acme'],
-      ['GET', '/api/v2/cache/k'],
-      ['PUT', '/api/v2/cache/k', { value: 1 }],
-      ['DELETE', '/api/v2/cache/k'],
-      ['POST', '/api/v2/cache/batch', { operation: 'get', keys: ['k'] }],
-      ['GET', '/api/v2/cache/pattern/*'],
-      ['POST', '/api/v2/cache/flush'],
-      ['GET', '/api/v2/cache/stats'],
-      ['POST', '/api/v2/cache/reload'],
-      ['GET', '/api/v2/cache/health'],
-      ['GET', '/health'],
-      ['GET', '/health/ready'],
-      ['GET', '/metrics'],
-      ['GET', '/openapi.json'],
-      ['GET', '/docs'],
-    ];
-    for (const [method, path, body] of routes) {
-      const r = await api.call(method, path, { tenant: 'acme', body });
-      expect(r.status, `${method} ${path}`).toBe(401);
-      expect((await errorOf(r)).code).toBe('AUTH_001');
-    }
-    expect((await api.call('GET', '/health/live')).status).toBe(200);
-    const writes: [string, string, unknown?][] = routes.filter(
-      ([m, p]) => m !== 'GET' && !p.includes('batch'),
-    );
-    for (const [method, path, body] of writes) {
-      const r = await api.call(method, path, { tenant: 'acme', token: READ, body });
-      expect(r.status, `${method} ${path}`).toBe(403);
-      expect((await errorOf(r)).code).toBe('AUTH_002');
-    }
-    const foreign = await api.call('GET', '/api/v1/cache/k', { tenant: 'globex', token: READ });
-    expect(foreign.status).toBe(403);
-    expect((await api.call('GET', '/api/v1/cache/k', { tenant: 'acme', token: READ })).status).toBe(404);
-    expect(
-      (await api.call('PUT', '/api/v2/cache/k', { tenant: 'globex', token: FULL, body: { value: 1 } }))
-        .status,
-    ).toBe(201);
-    expect((await api.call('GET', '/metrics', { token: FULL })).status).toBe(200);
-  });
-});
-
-describe('rate limits over Redis', () => {
-  it('share the count between two API instances and answer 429 with Retry-After', async () => {
-    const keyPrefix = prefix();
-    const policy = { requests: 10, windowSeconds: 60 };
-    const limiterFor = (client: ReturnType<typeof createCacheClient>) => {
-      const transport = client.transport as RedisTransport;
-      return new RedisRateLimiter(transport.redis, transport.keys, policy, { syncMs: 20 });
-    };
-    const clientA = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix });
-    const clientB = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix });
-    const a = await serveApp({ client: clientA, rateLimiter: limiterFor(clientA) });
-    const b = await serveApp({ client: clientB, rateLimiter: limiterFor(clientB) });
-    servers.push(a, b);
-    const callA = httpCaller(a.url);
-    const callB = httpCaller(b.url);
-    for (let i = 0; i < 6; i++)
-      expect((await callA('GET', '/api/v1/cache/k', { tenant: 'shared' })).status).toBe(404);
-    await new Promise((r) => setTimeout(r, 150)); // A's hits reach Redis
-    const statuses: number[] = [];
-    let limited: Response | null = null;
-    for (let i = 0; i < 6; i++) {
-      const r = await callB('GET', '/api/v1/cache/k', { tenant: 'shared' });
-      statuses.push(r.status);
-      if (r.status === 429) limited = r;
-    }
-    expect(statuses).toEqual([404, 404, 404, 404, 429, 429]);
-    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(limited!.headers.get('ratelimit-remaining')).toBe('0');
-    expect((await errorOf(limited!)).code).toBe('CACHE_009');
-    // Another tenant has its own budget.
-    expect((await callB('GET', '/api/v1/cache/k', { tenant: 'other' })).status).toBe(404);
-  });
-
-  it('picks the Redis limiter by default on a Redis client', async () => {
-    const api = await start({ limits: { rateLimit: { requests: 2, windowSeconds: 60 } } });
-    const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await api.call('GET', '/api/devices', {})).status);
-    expect(statuses).toEqual([200, 200, 429]);
-    const keys = await (api.client.transport as RedisTransport).redis.keys('*ratelimit*');
-    expect(keys.length).toBeGreaterThan(0);
   });
 });

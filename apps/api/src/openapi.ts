@@ -8,7 +8,7 @@ import {
   TenantStats,
 } from '@org/cache-core';
 import { z } from 'zod';
-import type { Scope } from './auth/scopes.js';
+import { D, OPS, ROUTES, type RouteDoc, V1, V2 } from './openapi-routes.js';
 import {
   V1CountResponse,
   V1DeleteResponse,
@@ -20,7 +20,6 @@ import {
   V2DeleteResponse,
   V2Entry,
   V2KeyPage,
-  V2ListQuery,
   V2SetBody,
   V2SetResponse,
   V2Simple,
@@ -31,7 +30,6 @@ import {
   DeviceBatchBody,
   DeviceBatchResponse,
   IndexesResponse,
-  ListDevicesQuery,
   MetadataBody,
   ReadingsBody,
   ReadingsResponse,
@@ -40,20 +38,6 @@ import {
 
 type Json = Record<string, unknown>;
 
-interface RouteDoc {
-  method: 'get' | 'put' | 'post' | 'delete';
-  path: string;
-  summary: string;
-  tag: string;
-  scope?: Scope | 'any token' | 'none';
-  tenant?: boolean;
-  query?: z.ZodObject;
-  body?: string;
-  ok: { status: number; schema?: string; description?: string };
-  errors?: number[];
-}
-
-/** Every schema the document names, generated from the same zod schemas the routes validate with. */
 const COMPONENTS: Record<string, { schema: z.ZodType; io: 'input' | 'output' }> = {
   ErrorEnvelope: { schema: ErrorEnvelopeSchema, io: 'output' },
   DeviceMetadata: { schema: DeviceMetadata, io: 'output' },
@@ -85,272 +69,6 @@ const COMPONENTS: Record<string, { schema: z.ZodType; io: 'input' | 'output' }> 
   V2Simple: { schema: V2Simple, io: 'output' },
   TenantStats: { schema: TenantStats, io: 'output' },
 };
-
-const D = 'Devices';
-const V1 = 'Generic cache v1';
-const V2 = 'Generic cache v2';
-const OPS = 'Operations';
-
-const ROUTES: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/api/devices',
-    summary: 'List cached devices (cursor pagination)',
-    tag: D,
-    scope: 'cache:read',
-    query: ListDevicesQuery,
-    ok: { status: 200, schema: 'DevicePage' },
-    errors: [400],
-  },
-  {
-    method: 'get',
-    path: '/api/devices/{device_id}',
-    summary: 'Latest metadata of a device (URL-encode `/` as %2F)',
-    tag: D,
-    scope: 'cache:read',
-    ok: { status: 200, schema: 'DeviceMetadata' },
-    errors: [304, 400, 404],
-  },
-  {
-    method: 'get',
-    path: '/api/devices/{device_id}/readings',
-    summary: 'Latest reading per index',
-    tag: D,
-    scope: 'cache:read',
-    ok: { status: 200, schema: 'DeviceReadings' },
-    errors: [304, 400, 404],
-  },
-  {
-    method: 'get',
-    path: '/api/devices/{device_id}/readings/{index}',
-    summary: 'Latest reading of one index',
-    tag: D,
-    scope: 'cache:read',
-    ok: { status: 200, schema: 'Reading' },
-    errors: [304, 400, 404],
-  },
-  {
-    method: 'get',
-    path: '/api/devices/{device_id}/indexes',
-    summary: 'Indexes with a reading',
-    tag: D,
-    scope: 'cache:read',
-    ok: { status: 200, schema: 'DeviceIndexes' },
-    errors: [304, 400, 404],
-  },
-  {
-    method: 'post',
-    path: '/api/devices/batch',
-    summary: 'Metadata of many devices in one pipelined round',
-    tag: D,
-    scope: 'cache:read',
-    body: 'DeviceBatchRequest',
-    ok: { status: 200, schema: 'DeviceBatchResponse' },
-    errors: [400, 413],
-  },
-  {
-    method: 'put',
-    path: '/api/devices/{device_id}/metadata',
-    summary: 'Store device metadata (ignored when older than the stored one); answers what is stored',
-    tag: D,
-    scope: 'cache:write',
-    body: 'DeviceMetadataInput',
-    ok: { status: 200, schema: 'DeviceMetadata' },
-    errors: [400, 413],
-  },
-  {
-    method: 'post',
-    path: '/api/devices/readings',
-    summary: 'Write a batch of ValidatedOutput readings (latest per device and index wins)',
-    tag: D,
-    scope: 'cache:write',
-    body: 'ReadingsBatch',
-    ok: { status: 200, schema: 'UpsertResult' },
-    errors: [400, 413],
-  },
-  {
-    method: 'get',
-    path: '/api/stats',
-    summary: 'Cache statistics',
-    tag: D,
-    scope: 'cache:read',
-    ok: { status: 200, schema: 'CacheInfo' },
-  },
-  {
-    method: 'get',
-    path: '/api/v1/cache/{key}',
-    summary: 'Read a key',
-    tag: V1,
-    scope: 'cache:read',
-    tenant: true,
-    ok: { status: 200, schema: 'CacheEntry' },
-    errors: [304, 400, 404],
-  },
-  {
-    method: 'post',
-    path: '/api/v1/cache',
-    summary: 'Set a key ({key, value, ttl}); 201 when new, 200 when replaced',
-    tag: V1,
-    scope: 'cache:write',
-    tenant: true,
-    body: 'V1SetRequest',
-    ok: { status: 201, schema: 'V1SetResponse' },
-    errors: [400, 413],
-  },
-  {
-    method: 'delete',
-    path: '/api/v1/cache/{key}',
-    summary: 'Delete a key',
-    tag: V1,
-    scope: 'cache:delete',
-    tenant: true,
-    ok: { status: 200, schema: 'V1DeleteResponse' },
-    errors: [400, 404],
-  },
-  {
-    method: 'post',
-    path: '/api/v1/cache/invalidate',
-    summary: "Delete the tenant's keys matching a glob",
-    tag: V1,
-    scope: 'cache:delete',
-    tenant: true,
-    body: 'V1InvalidateRequest',
-    ok: { status: 200, schema: 'V1CountResponse' },
-    errors: [400],
-  },
-  {
-    method: 'delete',
-    path: '/api/v1/cache/tenant/{tenant_id}',
-    summary: "Delete every key of a tenant (the caller's own, or any with cache:admin)",
-    tag: V1,
-    scope: 'cache:delete',
-    tenant: true,
-    ok: { status: 200, schema: 'V1CountResponse' },
-    errors: [400],
-  },
-  {
-    method: 'get',
-    path: '/api/v2/cache/{key}',
-    summary: 'Read a key (keys `stats` and `health` are read through the batch route)',
-    tag: V2,
-    scope: 'cache:read',
-    tenant: true,
-    ok: { status: 200, schema: 'V2Entry' },
-    errors: [304, 400, 404],
-  },
-  {
-    method: 'put',
-    path: '/api/v2/cache/{key}',
-    summary: 'Set a key; 201 when new, 200 when replaced',
-    tag: V2,
-    scope: 'cache:write',
-    tenant: true,
-    body: 'V2SetRequest',
-    ok: { status: 201, schema: 'V2SetResponse' },
-    errors: [400, 413],
-  },
-  {
-    method: 'delete',
-    path: '/api/v2/cache/{key}',
-    summary: 'Delete a key',
-    tag: V2,
-    scope: 'cache:delete',
-    tenant: true,
-    ok: { status: 200, schema: 'V2DeleteResponse' },
-    errors: [400, 404],
-  },
-  {
-    method: 'post',
-    path: '/api/v2/cache/batch',
-    summary: 'Get, set or delete many keys (scope by operation: cache:read, cache:write, cache:delete)',
-    tag: V2,
-    scope: 'cache:read',
-    tenant: true,
-    body: 'V2BatchRequest',
-    ok: { status: 200, schema: 'V2BatchResponse' },
-    errors: [400, 413],
-  },
-  {
-    method: 'get',
-    path: '/api/v2/cache/pattern/{pattern}',
-    summary: "The tenant's live keys matching a glob, a page at a time",
-    tag: V2,
-    scope: 'cache:read',
-    tenant: true,
-    query: V2ListQuery,
-    ok: { status: 200, schema: 'V2KeyPage' },
-    errors: [400],
-  },
-  {
-    method: 'post',
-    path: '/api/v2/cache/flush',
-    summary: 'Delete every key of the cache (devices and all tenants)',
-    tag: V2,
-    scope: 'cache:flush',
-    ok: { status: 200, schema: 'V2Simple' },
-  },
-  {
-    method: 'get',
-    path: '/api/v2/cache/stats',
-    summary: "The tenant's key count, hits and misses",
-    tag: V2,
-    scope: 'cache:read',
-    tenant: true,
-    ok: { status: 200, schema: 'V2Stats' },
-  },
-  {
-    method: 'post',
-    path: '/api/v2/cache/reload',
-    summary: 'Re-read the token file and JWT key file',
-    tag: V2,
-    scope: 'cache:reload',
-    ok: { status: 200, schema: 'V2Simple' },
-    errors: [400],
-  },
-  {
-    method: 'get',
-    path: '/api/v2/cache/health',
-    summary: 'Backend health (503 when unreachable)',
-    tag: V2,
-    scope: 'any token',
-    ok: { status: 200, schema: 'V2Simple' },
-    errors: [503],
-  },
-  {
-    method: 'get',
-    path: '/health',
-    summary: 'Health of the API and its backend (503 when unreachable)',
-    tag: OPS,
-    scope: 'any token',
-    ok: { status: 200, schema: 'HealthStatus' },
-    errors: [503],
-  },
-  {
-    method: 'get',
-    path: '/health/live',
-    summary: 'Liveness (never needs a token)',
-    tag: OPS,
-    scope: 'none',
-    ok: { status: 200, description: 'The process answers' },
-  },
-  {
-    method: 'get',
-    path: '/health/ready',
-    summary: 'Readiness: 503 when the backend is unreachable or during shutdown',
-    tag: OPS,
-    scope: 'any token',
-    ok: { status: 200, schema: 'HealthStatus' },
-    errors: [503],
-  },
-  {
-    method: 'get',
-    path: '/metrics',
-    summary: 'Prometheus metrics',
-    tag: OPS,
-    scope: 'metrics:read',
-    ok: { status: 200, description: 'Prometheus text format' },
-  },
-];
 
 const ERROR_TEXT: Record<number, string> = {
   304: 'Not modified (If-None-Match matched the ETag)',

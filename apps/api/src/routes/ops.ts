@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { requireScope } from '../auth/middleware.js';
 import type { AppEnv } from '../http/context.js';
-import { json, respond } from '../http/respond.js';
+import { respond } from '../http/respond.js';
 import { buildOpenApi, SWAGGER_HTML } from '../openapi.js';
 import type { RouteDeps } from './deps.js';
 

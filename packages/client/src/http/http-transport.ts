@@ -5,15 +5,16 @@ import {
   type DevicePage,
   type HealthStatus,
   isCacheError,
-  type JsonValue,
   type Reading,
   type TenantStats,
   type UpsertResult,
   ValidationError,
 } from '@org/cache-core';
 import type { CacheTransport, DeviceListQuery, KeyPage, KvSetItem } from '../transport.js';
-import { type Call, HttpRequester, type RequesterOptions } from './http-requester.js';
-import { pathSafe, patternSegment, query, seg, segOrThrow } from './paths.js';
+import { chunks, HttpCalls } from './http-calls.js';
+import { HttpKv } from './http-kv.js';
+import type { HttpRequester, RequesterOptions } from './http-requester.js';
+import { pathSafe, query, seg, segOrThrow } from './paths.js';
 
 export interface HttpTransportOptions extends RequesterOptions {
   /** Largest id or key list per request (the API's API_MAX_BATCH, default 1000). */
@@ -22,66 +23,23 @@ export interface HttpTransportOptions extends RequesterOptions {
   readingsBatchSize?: number;
 }
 
-interface EntryMetadata {
-  created_at: string;
-  expires_at: string | null;
-  version: number;
-  ttl: number | null;
-}
-interface V2Envelope<T> {
-  status: string;
-  key?: string;
-  data: T;
-  metadata: EntryMetadata;
-}
-interface BatchItem {
-  key: string;
-  found: boolean;
-  data?: JsonValue;
-  metadata?: EntryMetadata;
-}
 interface UpsertAnswer extends UpsertResult {
   invalid: number;
   errors: unknown[];
 }
 
-/** GET /api/v2/cache/{key} cannot reach these keys (fixed routes of the same name): they go by batch. */
-const SHADOWED_KEYS = new Set(['stats', 'health']);
-
-const toEntry = (key: string, value: JsonValue, m: EntryMetadata): CacheEntry => ({
-  key,
-  value,
-  ttl: m.ttl,
-  created_at: m.created_at,
-  expires_at: m.expires_at,
-  version: m.version,
-});
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** The REST API as a backend: the same `CacheClient` over HTTP (`createCacheClient({ transport: 'http', baseUrl })`). */
 export class HttpTransport implements CacheTransport {
   readonly kind = 'http' as const;
   readonly http: HttpRequester;
-  readonly #batchSize: number;
+  readonly #calls: HttpCalls;
+  readonly #kv: HttpKv;
   readonly #readingsBatchSize: number;
 
   constructor(options: HttpTransportOptions) {
-    this.http = new HttpRequester(options);
-    this.#batchSize = options.batchSize ?? 1000;
+    this.#calls = new HttpCalls(options, options.batchSize ?? 1000);
+    this.http = this.#calls.http;
+    this.#kv = new HttpKv(this.#calls);
     this.#readingsBatchSize = options.readingsBatchSize ?? 5000;
-  }
-
-  async #send<T>(call: Call): Promise<T> {
-    return (await this.http.send<T>(call)).body as T;
-  }
-
-  async #maybe<T>(call: Omit<Call, 'nullOn404'>): Promise<T | null> {
-    return (await this.http.send<T>({ ...call, nullOn404: true })).body;
   }
 
   // ---- devices ----
@@ -90,7 +48,7 @@ export class HttpTransport implements CacheTransport {
     const total: UpsertResult = { written: 0, stale: 0, devices: 0 };
     for (const part of chunks(readings, this.#readingsBatchSize)) {
       // Idempotent by design: a replayed reading never overwrites newer state.
-      const answer = await this.#send<UpsertAnswer>({
+      const answer = await this.#calls.send<UpsertAnswer>({
         method: 'POST',
         path: '/api/devices/readings',
         operation: 'upsertReadings',
@@ -111,7 +69,7 @@ export class HttpTransport implements CacheTransport {
 
   async storeDeviceMetadata(m: DeviceMetadata): Promise<void> {
     const { device_id, ...body } = m;
-    await this.#send({
+    await this.#calls.send({
       method: 'PUT',
       path: `/api/devices/${segOrThrow(device_id, 'device id')}/metadata`,
       operation: 'storeDeviceMetadata',
@@ -124,7 +82,7 @@ export class HttpTransport implements CacheTransport {
     const [only] = ids;
     if (ids.length === 1 && only !== undefined && pathSafe(only)) {
       return [
-        await this.#maybe<DeviceMetadata>({
+        await this.#calls.maybe<DeviceMetadata>({
           method: 'GET',
           path: `/api/devices/${seg(only)}`,
           operation: 'getDeviceMetadata',
@@ -133,8 +91,8 @@ export class HttpTransport implements CacheTransport {
       ];
     }
     const parts = await Promise.all(
-      chunks(ids, this.#batchSize).map((device_ids) =>
-        this.#send<{ devices: (DeviceMetadata | null)[] }>({
+      chunks(ids, this.#calls.batchSize).map((device_ids) =>
+        this.#calls.send<{ devices: (DeviceMetadata | null)[] }>({
           method: 'POST',
           path: '/api/devices/batch',
           operation: 'getDeviceMetadataMany',
@@ -147,7 +105,7 @@ export class HttpTransport implements CacheTransport {
   }
 
   async getReadings(id: string): Promise<Reading[]> {
-    const answer = await this.#maybe<{ readings: Reading[] }>({
+    const answer = await this.#calls.maybe<{ readings: Reading[] }>({
       method: 'GET',
       path: `/api/devices/${segOrThrow(id, 'device id')}/readings`,
       operation: 'getReadings',
@@ -160,7 +118,7 @@ export class HttpTransport implements CacheTransport {
     // An empty or dot index is not a usable path segment: read all and pick.
     if (index === '' || !pathSafe(index))
       return (await this.getReadings(id)).find((r) => r.index === index) ?? null;
-    return this.#maybe<Reading>({
+    return this.#calls.maybe<Reading>({
       method: 'GET',
       path: `/api/devices/${segOrThrow(id, 'device id')}/readings/${seg(index)}`,
       operation: 'getReading',
@@ -169,7 +127,7 @@ export class HttpTransport implements CacheTransport {
   }
 
   async listIndexes(id: string): Promise<string[]> {
-    const answer = await this.#maybe<{ indexes: string[] }>({
+    const answer = await this.#calls.maybe<{ indexes: string[] }>({
       method: 'GET',
       path: `/api/devices/${segOrThrow(id, 'device id')}/indexes`,
       operation: 'listIndexes',
@@ -179,7 +137,7 @@ export class HttpTransport implements CacheTransport {
   }
 
   listDevices(q: DeviceListQuery): Promise<DevicePage> {
-    return this.#send<DevicePage>({
+    return this.#calls.send<DevicePage>({
       method: 'GET',
       path: `/api/devices${query({
         limit: q.limit,
@@ -195,7 +153,7 @@ export class HttpTransport implements CacheTransport {
   }
 
   getCacheInfo(): Promise<CacheInfo> {
-    return this.#send<CacheInfo>({
+    return this.#calls.send<CacheInfo>({
       method: 'GET',
       path: '/api/stats',
       operation: 'getCacheInfo',
@@ -206,7 +164,7 @@ export class HttpTransport implements CacheTransport {
   /** The API's `/health` (its backend's state); `unhealthy` when the API cannot be reached. */
   async checkHealth(): Promise<HealthStatus> {
     try {
-      return await this.#send<HealthStatus>({
+      return await this.#calls.send<HealthStatus>({
         method: 'GET',
         path: '/health',
         operation: 'checkHealth',
@@ -225,150 +183,43 @@ export class HttpTransport implements CacheTransport {
       throw error;
     }
   }
-
   // ---- generic cache ----
 
-  async kvGet(tenant: string, keys: readonly string[]): Promise<(CacheEntry | null)[]> {
-    const [only] = keys;
-    if (keys.length === 1 && only !== undefined && pathSafe(only) && !SHADOWED_KEYS.has(only)) {
-      const answer = await this.#maybe<V2Envelope<JsonValue>>({
-        method: 'GET',
-        path: `/api/v2/cache/${seg(only)}`,
-        operation: 'get',
-        tenant,
-        idempotent: true,
-      });
-      return [answer === null ? null : toEntry(only, answer.data, answer.metadata)];
-    }
-    const parts = await Promise.all(
-      chunks(keys, this.#batchSize).map((part) =>
-        this.#send<V2Envelope<{ items: BatchItem[] }>>({
-          method: 'POST',
-          path: '/api/v2/cache/batch',
-          operation: 'batch-get',
-          body: JSON.stringify({ operation: 'get', keys: part }),
-          tenant,
-          idempotent: true,
-        }),
-      ),
-    );
-    return parts.flatMap((p) =>
-      p.data.items.map((i) =>
-        i.found && i.metadata ? toEntry(i.key, i.data as JsonValue, i.metadata) : null,
-      ),
-    );
+  kvGet(tenant: string, keys: readonly string[]): Promise<(CacheEntry | null)[]> {
+    return this.#kv.get(tenant, keys);
   }
 
-  async kvSet(tenant: string, items: readonly KvSetItem[]): Promise<CacheEntry[]> {
-    const [only] = items;
-    if (items.length === 1 && only !== undefined && pathSafe(only.key)) {
-      const answer = await this.#send<V2Envelope<null>>({
-        method: 'PUT',
-        path: `/api/v2/cache/${seg(only.key)}`,
-        operation: 'set',
-        body: `{"value":${only.json},"ttl":${only.ttl === null ? 'null' : only.ttl}}`,
-        tenant,
-        idempotent: true,
-      });
-      return [toEntry(only.key, JSON.parse(only.json) as JsonValue, answer.metadata)];
-    }
-    const out: CacheEntry[] = [];
-    for (const part of chunks(items, this.#batchSize)) {
-      const body = part
-        .map(
-          (i) =>
-            `{"key":${JSON.stringify(i.key)},"value":${i.json},"ttl":${i.ttl === null ? 'null' : i.ttl}}`,
-        )
-        .join(',');
-      const answer = await this.#send<V2Envelope<{ items: BatchItem[] }>>({
-        method: 'POST',
-        path: '/api/v2/cache/batch',
-        operation: 'batch-set',
-        body: `{"operation":"set","items":[${body}]}`,
-        tenant,
-        idempotent: false,
-      });
-      answer.data.items.forEach((i, n) => {
-        out.push(toEntry(i.key, JSON.parse(part[n]!.json) as JsonValue, i.metadata!));
-      });
-    }
-    return out;
+  kvSet(tenant: string, items: readonly KvSetItem[]): Promise<CacheEntry[]> {
+    return this.#kv.set(tenant, items);
   }
 
-  async kvDelete(tenant: string, keys: readonly string[]): Promise<number> {
-    const [only] = keys;
-    if (keys.length === 1 && only !== undefined && pathSafe(only)) {
-      const answer = await this.#maybe<unknown>({
-        method: 'DELETE',
-        path: `/api/v2/cache/${seg(only)}`,
-        operation: 'delete',
-        tenant,
-        idempotent: true,
-      });
-      return answer === null ? 0 : 1;
-    }
-    let deleted = 0;
-    for (const part of chunks(keys, this.#batchSize)) {
-      const answer = await this.#send<V2Envelope<{ deleted: number }>>({
-        method: 'POST',
-        path: '/api/v2/cache/batch',
-        operation: 'batch-delete',
-        body: JSON.stringify({ operation: 'delete', keys: part }),
-        tenant,
-        idempotent: true,
-      });
-      deleted += answer.data.deleted;
-    }
-    return deleted;
+  kvDelete(tenant: string, keys: readonly string[]): Promise<number> {
+    return this.#kv.delete(tenant, keys);
   }
 
-  async kvInvalidate(tenant: string, pattern: string): Promise<number> {
-    const answer = await this.#send<{ deleted: number }>({
-      method: 'POST',
-      path: '/api/v1/cache/invalidate',
-      operation: 'invalidate',
-      body: JSON.stringify({ pattern }),
-      tenant,
-      idempotent: true,
-    });
-    return answer.deleted;
+  kvInvalidate(tenant: string, pattern: string): Promise<number> {
+    return this.#kv.invalidate(tenant, pattern);
   }
 
-  async kvListKeys(tenant: string, pattern: string, limit: number, cursor: string | null): Promise<KeyPage> {
-    const answer = await this.#send<V2Envelope<KeyPage>>({
-      method: 'GET',
-      path: `/api/v2/cache/pattern/${patternSegment(pattern)}${query({ limit, cursor })}`,
-      operation: 'listKeys',
-      tenant,
-      idempotent: true,
-    });
-    return answer.data;
+  kvListKeys(tenant: string, pattern: string, limit: number, cursor: string | null): Promise<KeyPage> {
+    return this.#kv.listKeys(tenant, pattern, limit, cursor);
   }
 
-  async kvClearTenant(tenant: string): Promise<number> {
-    const answer = await this.#send<{ deleted: number }>({
-      method: 'DELETE',
-      path: `/api/v1/cache/tenant/${seg(tenant)}`,
-      operation: 'clearTenant',
-      tenant,
-      idempotent: true,
-    });
-    return answer.deleted;
+  kvClearTenant(tenant: string): Promise<number> {
+    return this.#kv.clearTenant(tenant);
   }
 
-  async kvStats(tenant: string): Promise<TenantStats> {
-    const answer = await this.#send<V2Envelope<TenantStats>>({
-      method: 'GET',
-      path: '/api/v2/cache/stats',
-      operation: 'stats',
-      tenant,
-      idempotent: true,
-    });
-    return answer.data;
+  kvStats(tenant: string): Promise<TenantStats> {
+    return this.#kv.stats(tenant);
   }
 
   async flush(): Promise<void> {
-    await this.#send({ method: 'POST', path: '/api/v2/cache/flush', operation: 'flush', idempotent: true });
+    await this.#calls.send({
+      method: 'POST',
+      path: '/api/v2/cache/flush',
+      operation: 'flush',
+      idempotent: true,
+    });
   }
 
   /** Nothing to release: connections belong to Node's shared fetch pool and close when idle. */

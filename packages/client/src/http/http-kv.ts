@@ -1,0 +1,183 @@
+import type { CacheEntry, JsonValue, TenantStats } from '@org/cache-core';
+import type { KeyPage, KvSetItem } from '../transport.js';
+import { chunks, type HttpCalls } from './http-calls.js';
+import { pathSafe, patternSegment, query, seg } from './paths.js';
+
+interface EntryMetadata {
+  created_at: string;
+  expires_at: string | null;
+  version: number;
+  ttl: number | null;
+}
+interface V2Envelope<T> {
+  status: string;
+  key?: string;
+  data: T;
+  metadata: EntryMetadata;
+}
+interface BatchItem {
+  key: string;
+  found: boolean;
+  data?: JsonValue;
+  metadata?: EntryMetadata;
+}
+
+/** GET /api/v2/cache/{key} cannot reach these keys (fixed routes of the same name): they go by batch. */
+const SHADOWED_KEYS = new Set(['stats', 'health']);
+
+const toEntry = (key: string, value: JsonValue, m: EntryMetadata): CacheEntry => ({
+  key,
+  value,
+  ttl: m.ttl,
+  created_at: m.created_at,
+  expires_at: m.expires_at,
+  version: m.version,
+});
+
+/** The tenant cache over the API: single keys by path (v2), many by the batch route. */
+export class HttpKv {
+  readonly #calls: HttpCalls;
+
+  constructor(calls: HttpCalls) {
+    this.#calls = calls;
+  }
+
+  async get(tenant: string, keys: readonly string[]): Promise<(CacheEntry | null)[]> {
+    const [only] = keys;
+    if (keys.length === 1 && only !== undefined && pathSafe(only) && !SHADOWED_KEYS.has(only)) {
+      const answer = await this.#calls.maybe<V2Envelope<JsonValue>>({
+        method: 'GET',
+        path: `/api/v2/cache/${seg(only)}`,
+        operation: 'get',
+        tenant,
+        idempotent: true,
+      });
+      return [answer === null ? null : toEntry(only, answer.data, answer.metadata)];
+    }
+    const parts = await Promise.all(
+      chunks(keys, this.#calls.batchSize).map((part) =>
+        this.#calls.send<V2Envelope<{ items: BatchItem[] }>>({
+          method: 'POST',
+          path: '/api/v2/cache/batch',
+          operation: 'batch-get',
+          body: JSON.stringify({ operation: 'get', keys: part }),
+          tenant,
+          idempotent: true,
+        }),
+      ),
+    );
+    return parts.flatMap((p) =>
+      p.data.items.map((i) =>
+        i.found && i.metadata ? toEntry(i.key, i.data as JsonValue, i.metadata) : null,
+      ),
+    );
+  }
+
+  async set(tenant: string, items: readonly KvSetItem[]): Promise<CacheEntry[]> {
+    const [only] = items;
+    if (items.length === 1 && only !== undefined && pathSafe(only.key)) {
+      const answer = await this.#calls.send<V2Envelope<null>>({
+        method: 'PUT',
+        path: `/api/v2/cache/${seg(only.key)}`,
+        operation: 'set',
+        body: `{"value":${only.json},"ttl":${only.ttl === null ? 'null' : only.ttl}}`,
+        tenant,
+        idempotent: true,
+      });
+      return [toEntry(only.key, JSON.parse(only.json) as JsonValue, answer.metadata)];
+    }
+    const out: CacheEntry[] = [];
+    for (const part of chunks(items, this.#calls.batchSize)) {
+      const body = part
+        .map(
+          (i) =>
+            `{"key":${JSON.stringify(i.key)},"value":${i.json},"ttl":${i.ttl === null ? 'null' : i.ttl}}`,
+        )
+        .join(',');
+      const answer = await this.#calls.send<V2Envelope<{ items: BatchItem[] }>>({
+        method: 'POST',
+        path: '/api/v2/cache/batch',
+        operation: 'batch-set',
+        body: `{"operation":"set","items":[${body}]}`,
+        tenant,
+        idempotent: false,
+      });
+      answer.data.items.forEach((i, n) => {
+        out.push(toEntry(i.key, JSON.parse(part[n]!.json) as JsonValue, i.metadata!));
+      });
+    }
+    return out;
+  }
+
+  async delete(tenant: string, keys: readonly string[]): Promise<number> {
+    const [only] = keys;
+    if (keys.length === 1 && only !== undefined && pathSafe(only)) {
+      const answer = await this.#calls.maybe<unknown>({
+        method: 'DELETE',
+        path: `/api/v2/cache/${seg(only)}`,
+        operation: 'delete',
+        tenant,
+        idempotent: true,
+      });
+      return answer === null ? 0 : 1;
+    }
+    let deleted = 0;
+    for (const part of chunks(keys, this.#calls.batchSize)) {
+      const answer = await this.#calls.send<V2Envelope<{ deleted: number }>>({
+        method: 'POST',
+        path: '/api/v2/cache/batch',
+        operation: 'batch-delete',
+        body: JSON.stringify({ operation: 'delete', keys: part }),
+        tenant,
+        idempotent: true,
+      });
+      deleted += answer.data.deleted;
+    }
+    return deleted;
+  }
+
+  async invalidate(tenant: string, pattern: string): Promise<number> {
+    const answer = await this.#calls.send<{ deleted: number }>({
+      method: 'POST',
+      path: '/api/v1/cache/invalidate',
+      operation: 'invalidate',
+      body: JSON.stringify({ pattern }),
+      tenant,
+      idempotent: true,
+    });
+    return answer.deleted;
+  }
+
+  async listKeys(tenant: string, pattern: string, limit: number, cursor: string | null): Promise<KeyPage> {
+    const answer = await this.#calls.send<V2Envelope<KeyPage>>({
+      method: 'GET',
+      path: `/api/v2/cache/pattern/${patternSegment(pattern)}${query({ limit, cursor })}`,
+      operation: 'listKeys',
+      tenant,
+      idempotent: true,
+    });
+    return answer.data;
+  }
+
+  async clearTenant(tenant: string): Promise<number> {
+    const answer = await this.#calls.send<{ deleted: number }>({
+      method: 'DELETE',
+      path: `/api/v1/cache/tenant/${seg(tenant)}`,
+      operation: 'clearTenant',
+      tenant,
+      idempotent: true,
+    });
+    return answer.deleted;
+  }
+
+  async stats(tenant: string): Promise<TenantStats> {
+    const answer = await this.#calls.send<V2Envelope<TenantStats>>({
+      method: 'GET',
+      path: '/api/v2/cache/stats',
+      operation: 'stats',
+      tenant,
+      idempotent: true,
+    });
+    return answer.data;
+  }
+}
