@@ -42,8 +42,8 @@ const EnvSchema = z
     KAFKA_SESSION_TIMEOUT_MS: int(1_000, 300_000).default(30_000),
     KAFKA_HEARTBEAT_INTERVAL_MS: int(100, 60_000).default(3_000),
     KAFKA_FETCH_MIN_BYTES: int(1, 100 * 1024 * 1024).default(1),
-    KAFKA_FETCH_MAX_BYTES: int(1024, 512 * 1024 * 1024).default(16 * 1024 * 1024),
-    KAFKA_FETCH_MAX_BYTES_PER_PARTITION: int(1024, 512 * 1024 * 1024).default(4 * 1024 * 1024),
+    KAFKA_FETCH_MAX_BYTES: int(1024, 512 * 1024 * 1024).default(8 * 1024 * 1024),
+    KAFKA_FETCH_MAX_BYTES_PER_PARTITION: int(1024, 512 * 1024 * 1024).default(1024 * 1024),
     KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: int(1, 64).default(4),
     REDIS_URL: z
       .string()
@@ -66,6 +66,8 @@ const EnvSchema = z
     /** Port of /health/live, /health/ready and /metrics; 0 picks a free port (logged). */
     HEALTH_PORT: int(0, 65_535).default(9464),
     HEALTH_HOST: z.string().trim().min(1).default('0.0.0.0'),
+    /** Bearer token for `--from-file … --api-url` (the CLI's name for it). */
+    CACHE_API_TOKEN: z.string().optional(),
     LOG_LEVEL: z
       .string()
       .trim()
@@ -117,6 +119,8 @@ export interface IngestorConfig {
   batch: { maxMessages: number; maxMessageBytes: number };
   retry: { initialDelayMs: number; maxDelayMs: number };
   health: { host: string; port: number };
+  /** Token for the REST API when the file mode writes through it. */
+  apiToken?: string;
   logLevel: LogLevel;
 }
 
@@ -168,6 +172,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     batch: { maxMessages: e.INGEST_BATCH_MAX_MESSAGES, maxMessageBytes: e.INGEST_MAX_MESSAGE_BYTES },
     retry: { initialDelayMs: e.RETRY_INITIAL_DELAY_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS },
     health: { host: e.HEALTH_HOST, port: e.HEALTH_PORT },
+    apiToken: e.CACHE_API_TOKEN,
     logLevel: LOG_LEVELS[e.LOG_LEVEL],
   };
 }

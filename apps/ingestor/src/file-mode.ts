@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { createCacheClient } from '@org/cache-client';
 import { createIngestorClient } from './cache.js';
 import type { IngestorConfig } from './env.js';
 import { NdjsonErrorSink, runFile } from './file-source.js';
@@ -11,16 +12,24 @@ import { AbortedError } from './retry.js';
 const FILE_MODE_GIVE_UP_MS = 30_000;
 
 /**
- * `--from-file <path|->`: the pipeline over NDJSON, without Kafka. Bad lines go to stderr or to
+ * `--from-file <path|->`: the pipeline over NDJSON, without Kafka, into Redis or (`--api-url`)
+ * through the REST API. Bad lines go to stderr or to
  * `errorsPath` as NDJSON error messages; logs go to stderr; the summary
  * `{"read":…,"written":…,"stale":…,"invalid":…}` is the only thing printed on stdout. Exit 0 once
  * the file is done (bad lines included), 1 when Redis cannot be written or the file cannot be read.
  */
-export async function replayFile(config: IngestorConfig, path: string, errorsPath?: string): Promise<number> {
+export async function replayFile(
+  config: IngestorConfig,
+  options: { path: string; errorsPath?: string; apiUrl?: string },
+): Promise<number> {
   const logger = createLogger(config.logLevel, 2);
+  const { path, errorsPath, apiUrl } = options;
   const input = path === '-' ? process.stdin : createReadStream(path);
   const errorsOut = errorsPath === undefined ? process.stderr : createWriteStream(errorsPath);
-  const client = createIngestorClient(config.redis, logger);
+  const client =
+    apiUrl === undefined
+      ? createIngestorClient(config.redis, logger)
+      : createCacheClient({ transport: 'http', baseUrl: apiUrl.replace(/\/+$/, ''), token: config.apiToken });
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);

@@ -11,12 +11,14 @@ import { AbortedError } from './retry.js';
 
 const USAGE = `Usage:
   cache-ingestor                              consume Kafka into Redis (configured by env)
-  cache-ingestor --from-file <path|-> [--errors <file>]
-                                              replay NDJSON ValidatedOutput lines into Redis,
-                                              print a summary and exit
+  cache-ingestor --from-file <path|-> [--errors <file>] [--api-url <url>]
+                                              replay NDJSON ValidatedOutput lines into Redis
+                                              (or through the REST API), print a summary, exit
 Options:
   --from-file <path|->  NDJSON input ("-" reads stdin)
   --errors <file>       write bad lines as NDJSON error messages here (default: stderr)
+  --api-url <url>       write through the cache REST API instead of Redis
+                        (token from CACHE_API_TOKEN)
   -h, --help            show this help
 Environment: KAFKA_BOOTSTRAP_SERVERS, KAFKA_VALIDATED_DATA_TOPIC, KAFKA_ERROR_TOPIC,
   KAFKA_CONSUMER_GROUP_ID, REDIS_URL or REDIS_HOST/REDIS_PORT/REDIS_DB/REDIS_PASSWORD,
@@ -36,8 +38,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (args.errors !== undefined && args.fromFile === undefined) {
-    process.stderr.write('cache-ingestor: --errors needs --from-file\n');
+  if ((args.errors !== undefined || args.apiUrl !== undefined) && args.fromFile === undefined) {
+    process.stderr.write('cache-ingestor: --errors and --api-url need --from-file\n');
+    return 2;
+  }
+  if (args.apiUrl !== undefined && !/^https?:\/\/[^/]/.test(args.apiUrl)) {
+    process.stderr.write(
+      `cache-ingestor: --api-url must be an http(s) URL, got ${JSON.stringify(args.apiUrl)}\n`,
+    );
     return 2;
   }
   let config: IngestorConfig;
@@ -48,7 +56,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`cache-ingestor: ${error.message}\n`);
     return 2;
   }
-  if (args.fromFile !== undefined) return replayFile(config, args.fromFile, args.errors);
+  if (args.fromFile !== undefined) {
+    return replayFile(config, { path: args.fromFile, errorsPath: args.errors, apiUrl: args.apiUrl });
+  }
   return runService(config);
 }
 
@@ -58,12 +68,18 @@ function parse(argv: string[]) {
     options: {
       'from-file': { type: 'string' },
       errors: { type: 'string' },
+      'api-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
     allowPositionals: false,
   });
-  return { fromFile: values['from-file'], errors: values.errors, help: values.help ?? false };
+  return {
+    fromFile: values['from-file'],
+    errors: values.errors,
+    apiUrl: values['api-url'],
+    help: values.help ?? false,
+  };
 }
 
 async function runService(config: IngestorConfig): Promise<number> {

@@ -25,58 +25,64 @@ export function seeded(seed: number): () => number {
 }
 
 /**
- * `count` messages over `devices` devices and 4 indexes. Each message has a distinct timestamp;
- * about `outOfOrder` of them carry a timestamp older than one already sent for their device and
- * index (late or replayed readings), so arrival order and timestamp order differ.
+ * `count` messages over `devices` devices and 4 indexes. With `perRawMessage: 4` a device's raw
+ * message yields its 4 readings (one per index) in a row, sharing timestamp and request_id, as the
+ * upstream parser publishes them; with 1 (default) each message is a random device and index.
+ * Raw messages have distinct timestamps; about `outOfOrder` of them are older than one already
+ * sent for their device (late or replayed), so arrival order and timestamp order differ.
  */
 export function generateMessages(
   count: number,
   devices: number,
-  options: { outOfOrder?: number; seed?: number } = {},
+  options: { outOfOrder?: number; seed?: number; perRawMessage?: 1 | 4 } = {},
 ): Generated {
   const random = seeded(options.seed ?? 42);
   const outOfOrder = options.outOfOrder ?? 0.1;
+  const perRaw = options.perRawMessage ?? 1;
   const values: string[] = [];
   const keys: string[] = [];
   const expected = new Map<string, { value: number; timestamp: string }>();
   const used = new Set<number>();
-  for (let i = 0; i < count; i++) {
+  for (let raw = 0; values.length < count; raw++) {
     const device = `dev-${Math.floor(random() * devices)
       .toString()
       .padStart(6, '0')}`;
-    const index = INDEXES[Math.floor(random() * INDEXES.length)]!;
-    // Timestamps (µs) advance 1 ms per message; late ones go back up to 10 s. All distinct.
-    let us = (BASE + i) * 1000;
+    // Timestamps (µs) advance 1 ms per raw message; late ones go back up to 10 s. All distinct.
+    let us = (BASE + raw) * 1000;
     if (random() < outOfOrder) us -= 1 + Math.floor(random() * 10_000_000);
     while (used.has(us)) us--;
     used.add(us);
     const iso = new Date(Math.floor(us / 1000)).toISOString();
     const stamp = `${iso.slice(0, 23)}${String(us % 1000).padStart(3, '0')}`; // zone-less, like Python's isoformat()
     const normalized = `${stamp}Z`;
-    const value = i;
-    values.push(
-      JSON.stringify({
-        request_id: `req-${i}`,
-        timestamp: stamp,
-        device_id: device,
-        values: [value],
-        labels: [`${index}_label`],
-        display_names: null,
-        index,
-        metadata: {
-          datatype_id: `dt-${index}`,
-          datatype_name: `Datatype ${index}`,
-          datatype_unit: index === 'P' ? null : 'unit',
-          persist: true,
-          datatype_category: 'M',
-          battery_ok: true,
-        },
-      }),
-    );
-    keys.push(device);
-    const key = `${device}|${index}`;
-    const current = expected.get(key);
-    if (!current || current.timestamp <= normalized) expected.set(key, { value, timestamp: normalized });
+    const indexes = perRaw === 4 ? INDEXES : [INDEXES[Math.floor(random() * INDEXES.length)]!];
+    for (const index of indexes) {
+      if (values.length === count) break;
+      const value = values.length;
+      values.push(
+        JSON.stringify({
+          request_id: `req-${raw}`,
+          timestamp: stamp,
+          device_id: device,
+          values: [value],
+          labels: [`${index}_label`],
+          display_names: null,
+          index,
+          metadata: {
+            datatype_id: `dt-${index}`,
+            datatype_name: `Datatype ${index}`,
+            datatype_unit: index === 'P' ? null : 'unit',
+            persist: true,
+            datatype_category: 'M',
+            battery_ok: true,
+          },
+        }),
+      );
+      keys.push(device);
+      const key = `${device}|${index}`;
+      const current = expected.get(key);
+      if (!current || current.timestamp <= normalized) expected.set(key, { value, timestamp: normalized });
+    }
   }
   return { values, keys, expected };
 }

@@ -3,7 +3,7 @@ import type { IngestorConfig } from '../env.js';
 import type { Logger } from '../logger.js';
 import type { HealthState } from '../ops/health.js';
 import type { IngestorMetrics } from '../ops/metrics.js';
-import type { Pipeline, SourceMessage } from '../pipeline/pipeline.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
 import { AbortedError, type BackoffOptions, retry } from '../retry.js';
 import { HeartbeatTicker } from './heartbeat.js';
 
@@ -104,13 +104,14 @@ export class KafkaSource {
     for (let i = 0; i < messages.length; i += batchMaxMessages) {
       if (!isRunning() || isStale() || this.#abort.signal.aborted) return;
       const chunk = messages.slice(i, i + batchMaxMessages);
-      const input: SourceMessage[] = chunk.map((m) => ({
-        value: m.value,
-        origin: { topic, partition, offset: m.offset, key: m.key },
-      }));
       const ticker = new HeartbeatTicker(heartbeat, this.#o.config.heartbeatIntervalMs);
       try {
-        await pipeline.process(input, { keepAlive: ticker.check, signal: this.#abort.signal });
+        await pipeline.process(chunk, {
+          keepAlive: ticker.check,
+          signal: this.#abort.signal,
+          topic,
+          partition,
+        });
       } catch (error) {
         if (error instanceof AbortedError) return; // shutting down: not written, not committed
         throw error; // a rebalance (seen by a heartbeat): kafkajs rejoins, the next owner replays the chunk

@@ -78,9 +78,9 @@ describe('Pipeline', () => {
     const mixed = [...bad.flatMap((v, i) => [v, good[i]!]), null, 'x'.repeat(5000)];
     const messages = mixed.map((value, i) => ({
       value: value === null ? null : Buffer.from(value),
-      origin: { topic: 'iot_validated_data', partition: 0, offset: String(i) },
+      offset: String(i),
     }));
-    const result = await pipeline.process(messages);
+    const result = await pipeline.process(messages, { topic: 'iot_validated_data', partition: 0 });
     expect(result).toEqual({ read: 20, written: 8, stale: 1, invalid: 11 });
     expect(errors.records).toHaveLength(11);
     const offsets = errors.records.map((r) => Number(r.origin?.offset));

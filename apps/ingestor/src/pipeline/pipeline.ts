@@ -5,13 +5,18 @@ import type { HealthState } from '../ops/health.js';
 import type { IngestorMetrics } from '../ops/metrics.js';
 import { type BackoffOptions, retry } from '../retry.js';
 import { type DecodeFailure, decodeMessage } from './decode.js';
-import { buildErrorMessage, type ErrorRecord, type MessageOrigin } from './error-message.js';
+import { buildErrorMessage, type ErrorRecord } from './error-message.js';
 
-/** One message from any source: its raw value and, from Kafka, where it came from. */
+/**
+ * One message from any source. Kafka messages are passed as kafkajs delivers them (no per-message
+ * copy on the hot path); their topic and partition come with the batch context.
+ */
 export interface SourceMessage {
   value: Buffer | string | null;
-  origin?: MessageOrigin;
-  /** Where to point a reader of the error output (a file's line number). */
+  /** Kafka: the message key (kept as the error record's key) and offset. */
+  key?: Buffer | string | null;
+  offset?: string;
+  /** File mode: the input line number. */
   line?: number;
 }
 
@@ -33,6 +38,9 @@ export interface BatchResult {
 }
 
 export interface BatchContext {
+  /** Kafka: where the messages come from, for the error records' origin. */
+  topic?: string;
+  partition?: number;
   /** Called while retries wait (Kafka heartbeats). */
   keepAlive?: () => Promise<void>;
   /** Aborts retries (shutdown): the batch then rejects and must not be committed. */
@@ -74,7 +82,7 @@ export class Pipeline {
     for (const m of messages) {
       const decoded = decodeMessage(m.value, this.#o.maxMessageBytes);
       if (decoded.ok) readings.push(decoded.reading);
-      else rejected.push(this.#record(decoded.failure, m));
+      else rejected.push(this.#record(decoded.failure, m, ctx));
     }
     const [upsert] = await Promise.all([
       this.#write(readings, ctx),
@@ -101,10 +109,14 @@ export class Pipeline {
     return result;
   }
 
-  #record(failure: DecodeFailure, m: SourceMessage): ErrorRecord {
+  #record(failure: DecodeFailure, m: SourceMessage, ctx: BatchContext): ErrorRecord {
+    const origin =
+      ctx.topic !== undefined && m.offset !== undefined
+        ? { topic: ctx.topic, partition: ctx.partition ?? 0, offset: m.offset, key: m.key }
+        : undefined;
     return {
       code: failure.code,
-      origin: m.origin,
+      origin,
       line: m.line,
       message: buildErrorMessage({
         requestId: failure.requestId,

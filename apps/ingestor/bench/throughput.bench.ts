@@ -1,0 +1,144 @@
+/**
+ * `pnpm bench`: end-to-end throughput. Messages are produced beforehand to the test broker; then
+ * (1) the built `cache-ingestor` binary consumes them into a real Redis, and (2) the seed's
+ * per-message way does (await HSET + await EXPIRE per message, commit per batch). Both are timed
+ * from joining the group to the last offset committed. Sizes: BENCH_MESSAGES (default 200000),
+ * BENCH_BASELINE_MESSAGES (default 30000); extra ingestor env passes through (KAFKA_FETCH_*, …).
+ */
+import { readFileSync } from 'node:fs';
+import { createCacheClient, type RedisTransport } from '@org/cache-client';
+import { startKafka, startRedis } from '@org/cache-testkit';
+import { expect, test } from 'vitest';
+import { IngestorProcess } from '../test/child.js';
+import { generateMessages } from '../test/data.js';
+import {
+  committedOffsets,
+  connectedProducer,
+  createTopic,
+  kafkaClient,
+  uniqueName,
+} from '../test/helpers.js';
+import { runPerMessage } from './per-message.js';
+
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
+const BASELINE_MESSAGES = Number(process.env.BENCH_BASELINE_MESSAGES ?? 30_000);
+const PARTITIONS = 4;
+
+/** CPU time (user + system) a process used so far, from /proc (Linux); null elsewhere. */
+function cpuMs(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return null;
+  }
+}
+
+const rate = (n: number, ms: number) => Math.round((n * 1000) / ms);
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+test('end-to-end throughput: batched ingestor vs per-message writes', async () => {
+  const [kafka, redis] = await Promise.all([startKafka(), startRedis()]);
+  const client = kafkaClient(kafka.brokers);
+  const admin = client.admin();
+  await admin.connect();
+  const producer = await connectedProducer(client);
+  const cache = createCacheClient({ transport: 'redis', url: redis.url });
+  try {
+    const produce = async (count: number, devices: number) => {
+      const topic = await createTopic(admin, PARTITIONS, 'bench');
+      const data = generateMessages(count, devices, { seed: 1, perRawMessage: 4 });
+      for (let i = 0; i < count; i += 10_000) {
+        await producer.send({
+          topic,
+          messages: data.values.slice(i, i + 10_000).map((value, j) => ({ key: data.keys[i + j]!, value })),
+        });
+      }
+      return { topic, data };
+    };
+    /** Polls the committed offsets until they sum to `count`; returns when that was first seen. */
+    const committedAll = async (groupId: string, topic: string, count: number) => {
+      for (;;) {
+        const offsets = await committedOffsets(admin, groupId, topic);
+        if (offsets.reduce((a, b) => a + Math.max(0, b), 0) >= count) return performance.now();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+
+    // 1. The ingestor, as deployed: the built binary with its default tuning.
+    const ours = await produce(MESSAGES, Math.max(100, MESSAGES / 10));
+    const groupId = uniqueName('bench');
+    const child = new IngestorProcess({
+      KAFKA_BOOTSTRAP_SERVERS: kafka.brokers.join(','),
+      REDIS_URL: redis.url,
+      KAFKA_VALIDATED_DATA_TOPIC: ours.topic,
+      KAFKA_CONSUMER_GROUP_ID: groupId,
+      KEY_PREFIX: 'bench:',
+      KAFKA_SESSION_TIMEOUT_MS: '30000',
+      KAFKA_HEARTBEAT_INTERVAL_MS: '3000',
+      KAFKA_CONSUMER_POLL_TIMEOUT_S: '1',
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+      ...(Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => /^(KAFKA_FETCH_|KAFKA_PARTITIONS_|INGEST_)/.test(k)),
+      ) as Record<string, string>),
+    });
+    let oursMs: number;
+    let oursCpuMs: number | null = null;
+    try {
+      const joined = await child.waitForLog((l) => l.msg === 'joined consumer group', 30_000);
+      const joinedAt = performance.now() - (Date.now() - Date.parse(String(joined.time)));
+      const doneAt = await committedAll(groupId, ours.topic, MESSAGES);
+      oursMs = doneAt - joinedAt;
+      oursCpuMs = cpuMs(child.child.pid);
+    } finally {
+      child.kill('SIGTERM');
+      await child.exited;
+    }
+    // The state is right (spot check of 1,000 device/index pairs).
+    const devices = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: 'bench:' });
+    const sample = [...ours.data.expected.entries()].filter(
+      (_, i) => i % Math.ceil(ours.data.expected.size / 1000) === 0,
+    );
+    for (const [key, want] of sample) {
+      const [id, index] = key.split('|') as [string, string];
+      expect((await devices.getReadings(id, index))[0]?.values).toEqual([want.value]);
+    }
+    await devices.close();
+
+    // 2. The per-message way, on its own topic, in this process.
+    const base = await produce(BASELINE_MESSAGES, Math.max(100, BASELINE_MESSAGES / 10));
+    const baseGroup = uniqueName('bench-seed');
+    const seed = await runPerMessage(
+      client,
+      (cache.transport as RedisTransport).redis,
+      base.topic,
+      baseGroup,
+      86_400,
+    );
+    const baseDoneAt = await committedAll(baseGroup, base.topic, BASELINE_MESSAGES);
+    const baseMs = baseDoneAt - seed.joinedAt();
+    await seed.consumer.disconnect();
+
+    const oursRate = rate(MESSAGES, oursMs);
+    const baseRate = rate(BASELINE_MESSAGES, baseMs);
+    const ratio = oursRate / baseRate;
+    const cpu =
+      oursCpuMs === null
+        ? ''
+        : ` (ingestor process CPU: ${((oursCpuMs * 1000) / MESSAGES).toFixed(1)} µs/message, start-up included)`;
+    const lines = [
+      '',
+      `cache-ingestor (batched, pipelined Lua, commit per chunk): ${fmt(MESSAGES)} messages in ${(oursMs / 1000).toFixed(2)} s = ${fmt(oursRate)} msg/s${cpu}`,
+      `per-message (await HSET + await EXPIRE each, commit per batch): ${fmt(BASELINE_MESSAGES)} messages in ${(baseMs / 1000).toFixed(2)} s = ${fmt(baseRate)} msg/s`,
+      `ratio: ${ratio.toFixed(1)}x   targets: >= 50,000 msg/s ${oursRate >= 50_000 ? 'met' : 'MISSED'}, >= 10x ${ratio >= 10 ? 'met' : 'MISSED'}`,
+      '',
+    ];
+    console.log(lines.join('\n'));
+  } finally {
+    await cache.close();
+    await producer.disconnect();
+    await admin.disconnect();
+    await kafka.stop();
+    await redis.stop();
+  }
+});

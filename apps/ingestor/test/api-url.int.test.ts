@@ -1,0 +1,79 @@
+/**
+ * `--from-file … --api-url`: the same replay, written through the cache REST API (apps/api's built
+ * binary, run as a separate process) instead of straight to Redis. Skipped when that binary is not built.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createCacheClient } from '@org/cache-client';
+import { fixtureLines, freePort, type RedisServer, startRedis } from '@org/cache-testkit';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BIN } from './child.js';
+import { uniqueName, waitFor } from './helpers.js';
+
+const API_BIN = new URL('../../api/dist/bin/cache-api.js', import.meta.url).pathname;
+const TOKEN = 'tok-ingestor-0123456789abcdef';
+
+let redis: RedisServer;
+let api: ChildProcess | undefined;
+let apiUrl: string;
+const prefix = `${uniqueName('api')}:`;
+
+beforeAll(async () => {
+  if (!existsSync(API_BIN)) return;
+  redis = await startRedis();
+  const port = await freePort();
+  apiUrl = `http://127.0.0.1:${port}`;
+  api = spawn(process.execPath, [API_BIN], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      API_HOST: '127.0.0.1',
+      API_PORT: String(port),
+      REDIS_URL: redis.url,
+      KEY_PREFIX: prefix,
+      API_TOKENS: `ingestor:${TOKEN}`,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: 'ignore',
+  });
+  await waitFor(async () => (await fetch(`${apiUrl}/health`)).status < 500, 15_000, 'the API answers');
+});
+
+afterAll(async () => {
+  api?.kill('SIGTERM');
+  await redis?.stop();
+});
+
+function run(args: string[], env: Record<string, string>, stdin: string) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+describe('--api-url', () => {
+  test.skipIf(!existsSync(API_BIN))('replays a file through the REST API', { timeout: 30_000 }, async () => {
+    const input = [...fixtureLines('validated-output.ndjson'), 'not json'].join('\n');
+    const r = await run(['--from-file', '-', '--api-url', apiUrl], { CACHE_API_TOKEN: TOKEN }, input);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ read: 10, written: 8, stale: 1, invalid: 1 });
+    const devices = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: prefix });
+    try {
+      expect((await devices.getReadings('282c02424eed', 'T'))[0]?.values).toEqual([21.4]);
+      expect(await devices.listIndexes('station_123')).toEqual(['H', 'T', 'W']);
+    } finally {
+      await devices.close();
+    }
+  });
+
+  test('is refused without --from-file, or when it is not an http(s) URL', async () => {
+    expect((await run(['--api-url', 'http://x'], {}, '')).code).toBe(2);
+    expect((await run(['--from-file', '-', '--api-url', 'ftp://x'], {}, '')).code).toBe(2);
+  });
+});
