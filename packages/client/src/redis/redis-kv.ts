@@ -124,7 +124,11 @@ export class RedisKv {
         limit,
       );
       next = c;
-      for (let i = 0; i < flat.length; i += 2) if (Number(flat[i + 1]) > now) keys.push(flat[i]!);
+      for (let i = 0; i < flat.length; i += 2) {
+        const score = flat[i + 1]!;
+        // Entries without a TTL are scored +inf, which Redis spells "inf".
+        if (score === 'inf' || Number(score) > now) keys.push(flat[i]!);
+      }
     } while (next !== '0' && keys.length < limit);
     return { keys, next_cursor: next === '0' ? null : next };
   }

@@ -197,6 +197,11 @@ export class RedisTransport implements CacheTransport {
 
   async close(): Promise<void> {
     if (!this.#owned) return;
+    if (this.redis.status !== 'ready') {
+      // still connecting or reconnecting: QUIT would wait for a connection that may never come
+      this.redis.disconnect();
+      return;
+    }
     try {
       await this.redis.quit();
     } catch {

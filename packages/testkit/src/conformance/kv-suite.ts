@@ -21,6 +21,8 @@ export function kvSuite(make: MakeClient): void {
       const forever = await client.set('config', 'v', { ttl: null });
       expect(forever.ttl).toBeNull();
       expect((await client.get('config'))?.expires_at).toBeNull();
+      expect((await client.listKeys('*')).keys.sort()).toEqual(['config', 'user:1']);
+      expect((await client.listKeys('con*')).keys).toEqual(['config']);
       expect(await client.delete('user:1')).toBe(true);
       expect(await client.delete('user:1')).toBe(false);
       expect(await client.get('user:1')).toBeNull();
