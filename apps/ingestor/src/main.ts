@@ -127,6 +127,13 @@ async function runService(config: IngestorConfig): Promise<number> {
   return finished;
 }
 
+// kafkajs 2.2.4 schedules its request-queue check with a negative delay on Node >= 23 (harmless:
+// it runs at once); Node warns about it on every run. Other warnings are printed as usual.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning') process.stderr.write(`(node:${process.pid}) ${warning.name}: ${warning.message}\n`);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     // Let pino flush, then exit even if a socket is still closing.
