@@ -131,7 +131,8 @@ async function runService(config: IngestorConfig): Promise<number> {
 // it runs at once); Node warns about it on every run. Other warnings are printed as usual.
 process.removeAllListeners('warning');
 process.on('warning', (warning) => {
-  if (warning.name !== 'TimeoutNegativeWarning') process.stderr.write(`(node:${process.pid}) ${warning.name}: ${warning.message}\n`);
+  if (warning.name !== 'TimeoutNegativeWarning')
+    process.stderr.write(`(node:${process.pid}) ${warning.name}: ${warning.message}\n`);
 });
 
 main(process.argv.slice(2)).then(
