@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       API_HOST: '127.0.0.1',
       API_PORT: '0',
       API_TOKENS: `bench:${token}`,
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       RATE_LIMIT_ENABLED: process.env.BENCH_RATE_LIMIT ?? 'true',
       RATE_LIMIT_REQUESTS: '1000000000',
       NODE_ENV: 'production',

@@ -98,7 +98,6 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
           'RateLimit-Limit',
           'RateLimit-Remaining',
           'RateLimit-Reset',
-          'RateLimit-Policy',
         ],
         maxAge: 600,
       }),

@@ -20,8 +20,8 @@ export function routeLabel(c: Context<AppEnv>): string {
 }
 
 /**
- * First middleware: takes or makes `X-Request-ID` / `X-Correlation-ID`, echoes them, and after the
- * response records the Prometheus metrics and one JSON access-log line (no path, token or value).
+ * First middleware: takes or makes `X-Request-ID` and `X-Correlation-ID` (which defaults to the
+ * request id), echoes both, and after the response records the Prometheus metrics and one JSON access-log line (no path, token or value).
  */
 export function observe(logger: Logger, metrics: ApiMetrics): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -29,12 +29,11 @@ export function observe(logger: Logger, metrics: ApiMetrics): MiddlewareHandler<
     const given = requestHeader(c, 'x-request-id');
     const requestId = given !== undefined && SAFE_ID.test(given) ? given : randomUUID();
     const givenCorrelation = requestHeader(c, 'x-correlation-id');
-    const correlationId =
-      givenCorrelation !== undefined && SAFE_ID.test(givenCorrelation) ? givenCorrelation : requestId;
+    const correlated = givenCorrelation !== undefined && SAFE_ID.test(givenCorrelation);
+    const correlationId = correlated ? givenCorrelation : requestId;
     c.set('requestId', requestId);
     c.set('correlationId', correlationId);
-    const headers = { 'x-request-id': requestId, 'x-correlation-id': correlationId };
-    c.set('headers', headers);
+    c.set('headers', { 'x-request-id': requestId, 'x-correlation-id': correlationId });
     await next();
     if (!c.get('responded')) {
       // An answer not built by `respond` (CORS preflight, a library middleware): add the headers now.

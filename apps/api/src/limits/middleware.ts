@@ -18,11 +18,9 @@ export function rateLimit(
   logger: Logger,
   metrics: ApiMetrics,
 ): MiddlewareHandler<AppEnv> {
-  const policy = `${limiter.policy.requests};w=${limiter.policy.windowSeconds}`;
   let lastWarning = 0;
   const apply = (c: Context<AppEnv>, decision: RateDecision, next: Next) => {
     const headers = c.get('headers');
-    headers['ratelimit-policy'] = policy;
     headers['ratelimit-limit'] = String(decision.limit);
     headers['ratelimit-remaining'] = String(decision.remaining);
     headers['ratelimit-reset'] = String(decision.resetSeconds);
