@@ -108,6 +108,17 @@ describe('the cache-api binary', () => {
     for (const name of ['API_PORT', 'LOG_LEVEL', 'REDIS_URL']) expect(lines[0]).toContain(name);
   });
 
+  it('stops naming the setting when the token file or JWT key is unusable', async () => {
+    const missing = await runApiToExit({ API_TOKENS_FILE: '/nonexistent/tokens.json' });
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('API_TOKENS_FILE');
+    const badKey = await runApiToExit({
+      JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----',
+    });
+    expect(badKey.code).toBe(1);
+    expect(badKey.stdout).toContain('JWT_PUBLIC_KEY');
+  });
+
   it('exits quietly when API_ENABLED=false', async () => {
     const { code, stdout } = await runApiToExit({ API_ENABLED: 'false' });
     expect(code).toBe(0);

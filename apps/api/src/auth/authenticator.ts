@@ -68,7 +68,14 @@ export class Authenticator {
 
   /** Re-reads the token file and the JWT key file; on error the previous settings stay. */
   async reload(): Promise<AuthSummary> {
-    const fromFile = this.#config.tokensFile ? readTokenFile(this.#config.tokensFile) : [];
+    let fromFile: StaticToken[] = [];
+    if (this.#config.tokensFile) {
+      try {
+        fromFile = readTokenFile(this.#config.tokensFile);
+      } catch (error) {
+        throw new Error(`API_TOKENS_FILE: ${(error as Error).message}`);
+      }
+    }
     const jwt = this.#config.jwt ? await JwtVerifier.create(this.#config.jwt) : null;
     const tokens = [...(this.#config.tokens ?? []), ...fromFile];
     this.#tokens = tokens.map((token) => ({
