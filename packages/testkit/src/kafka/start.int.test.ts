@@ -37,15 +37,18 @@ test('KAFKA_BROKERS selects that cluster: topics are created there and stop() de
   }
 });
 
-test.skipIf(process.env.KAFKA_BROKERS)('without KAFKA_BROKERS or Docker it starts the test broker on 127.0.0.1', async () => {
-  const topic = uniqueName('local');
-  const kafka = await startKafka({ topics: [{ topic, partitions: 2 }], container: false });
-  try {
-    expect(kafka.kind).toBe('test-broker');
-    expect(kafka.brokers).toEqual([expect.stringMatching(/^127\.0\.0\.1:\d+$/)]);
-    expect(kafka.brokers[0]).not.toBe('127.0.0.1:0');
-    expect(await partitionCounts(kafka.brokers, [topic])).toEqual([2]);
-  } finally {
-    await kafka.stop();
-  }
-});
+test.skipIf(process.env.KAFKA_BROKERS)(
+  'without KAFKA_BROKERS or Docker it starts the test broker on 127.0.0.1',
+  async () => {
+    const topic = uniqueName('local');
+    const kafka = await startKafka({ topics: [{ topic, partitions: 2 }], container: false });
+    try {
+      expect(kafka.kind).toBe('test-broker');
+      expect(kafka.brokers).toEqual([expect.stringMatching(/^127\.0\.0\.1:\d+$/)]);
+      expect(kafka.brokers[0]).not.toBe('127.0.0.1:0');
+      expect(await partitionCounts(kafka.brokers, [topic])).toEqual([2]);
+    } finally {
+      await kafka.stop();
+    }
+  },
+);
