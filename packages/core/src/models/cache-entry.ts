@@ -17,8 +17,8 @@ export const CacheEntry = z.object({
 export type CacheEntry = z.output<typeof CacheEntry>;
 
 export interface SetOptions {
-  /** Seconds until the entry expires; 0 or absent: the client's default (none unless configured). */
-  ttl?: number;
+  /** Seconds until the entry expires; absent: the client's default TTL; `null` or 0: never expires. */
+  ttl?: number | null;
 }
 
 export const TenantStats = z.object({
