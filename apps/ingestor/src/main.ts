@@ -3,7 +3,7 @@
  * file through the same pipeline (`--from-file <path|->`).
  */
 import { parseArgs } from 'node:util';
-import { SHUTDOWN_BUDGET_MS, startIngestor } from './app.js';
+import { type Ingestor, SHUTDOWN_BUDGET_MS, startIngestor } from './app.js';
 import { ConfigError, type IngestorConfig, loadConfig } from './env.js';
 import { replayFile } from './file-mode.js';
 import { createLogger } from './logger.js';
@@ -89,14 +89,7 @@ async function runService(config: IngestorConfig): Promise<number> {
   const finished = new Promise<number>((resolve) => {
     finish = resolve;
   });
-  const ingestor = await startIngestor(config, {
-    logger,
-    onFatal: (error) => {
-      logger.fatal({ err: error.message }, 'Kafka consumer stopped for good; exiting');
-      exitCode = 1;
-      void shutdown('fatal');
-    },
-  });
+  let starting: Promise<Ingestor> | undefined;
   let stopping = false;
   async function shutdown(reason: string) {
     if (stopping) return;
@@ -106,10 +99,12 @@ async function runService(config: IngestorConfig): Promise<number> {
       logger.error({ budgetMs: SHUTDOWN_BUDGET_MS }, 'shutdown took too long; exiting now');
       finish(1);
     }, SHUTDOWN_BUDGET_MS - 500);
-    await ingestor.stop();
+    const ingestor = await starting?.catch(() => undefined);
+    await ingestor?.stop();
     clearTimeout(hard);
     finish(exitCode);
   }
+  // Signals are handled from the start: a SIGTERM during start-up is a graceful stop too.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping) {
@@ -117,6 +112,21 @@ async function runService(config: IngestorConfig): Promise<number> {
         finish(130);
       } else void shutdown(signal);
     });
+  }
+  starting = startIngestor(config, {
+    logger,
+    onFatal: (error) => {
+      logger.fatal({ err: error.message }, 'Kafka consumer stopped for good; exiting');
+      exitCode = 1;
+      void shutdown('fatal');
+    },
+  });
+  let ingestor: Ingestor;
+  try {
+    ingestor = await starting;
+  } catch (error) {
+    logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'cannot start');
+    return 1;
   }
   ingestor.started.catch((error: unknown) => {
     if (error instanceof AbortedError) return;

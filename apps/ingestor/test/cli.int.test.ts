@@ -7,6 +7,7 @@ import { createCacheClient } from '@org/cache-client';
 import {
   fixtureLines,
   fixturePath,
+  freePort,
   type KafkaHandle,
   type RedisServer,
   startKafka,
@@ -246,6 +247,24 @@ describe('service', () => {
       }
     },
   );
+});
+
+describe('start-up', () => {
+  test('SIGTERM while Kafka is still unreachable stops at once with exit code 0', {
+    timeout: 30_000,
+  }, async () => {
+    const closedPort = await freePort();
+    const child = new IngestorProcess({
+      KAFKA_BOOTSTRAP_SERVERS: `127.0.0.1:${closedPort}`,
+      REDIS_URL: redis.url,
+    });
+    await child.waitForLog((l) => l.msg === 'health and metrics listening');
+    await new Promise((r) => setTimeout(r, 1_000)); // kafkajs is retrying its connection by now
+    const started = Date.now();
+    child.kill('SIGTERM');
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
 });
 
 describe('ops endpoints of the binary', () => {

@@ -116,6 +116,7 @@ describe('crash safety', () => {
       // A last instance drains the rest, then stops gracefully.
       const last = new IngestorProcess(env);
       children.push(last);
+      await last.waitForLog((l) => l.msg === 'joined consumer group');
       const ends = await endOffsets(admin, topic);
       expect(ends.reduce((a, b) => a + b, 0)).toBe(50_000);
       await waitFor(
