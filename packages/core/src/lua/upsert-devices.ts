@@ -20,17 +20,18 @@ export const UPSERT_DEVICES_LUA = `
 local TS = ${TIMESTAMP_LENGTH}
 local ttl = tonumber(ARGV[1])
 
--- head entries of a readings string: list of {timestamp, index}, and the position of the newline
+-- head of a readings string: parallel lists of timestamps and indexes, and the newline position
 local function head(s)
   local stop = string.find(s, '\\n', 1, true)
-  if not stop then return nil, nil end
-  local entries, pos = {}, 1
+  if not stop then return nil, nil, nil end
+  local stamps, indexes, pos = {}, {}, 1
   while pos < stop do
     local tab = string.find(s, '\\t', pos + TS, true)
-    entries[#entries + 1] = { string.sub(s, pos, pos + TS - 1), string.sub(s, pos + TS, tab - 1) }
+    stamps[#stamps + 1] = string.sub(s, pos, pos + TS - 1)
+    indexes[#indexes + 1] = string.sub(s, pos + TS, tab - 1)
     pos = tab + 1
   end
-  return entries, stop
+  return stamps, indexes, stop
 end
 
 local function bodies(s, stop)
@@ -40,42 +41,48 @@ local function bodies(s, stop)
 end
 
 local function writeReadings(key, blob)
-  local incoming, inStop = head(blob)
-  local peek = redis.call('GETRANGE', key, 0, 511)
+  local inStamps, inIndexes, inStop = head(blob)
+  local peek = redis.call('GETRANGE', key, 0, math.max(127, inStop + 32))
   if peek == '' then
     redis.call('SET', key, blob, 'EX', ttl)
-    return #incoming
+    return #inIndexes
   end
-  local newest = {}
-  for _, e in ipairs(incoming) do newest[e[2]] = e[1] end
-  local stored = head(peek)
-  if stored then
+  local stamps, indexes = head(peek)
+  if stamps then
+    -- fast path: every stored index is superseded by this write (the usual case)
     local superseded = true
-    for _, e in ipairs(stored) do
-      local ts = newest[e[2]]
-      if (not ts) or ts < e[1] then superseded = false break end
+    for i = 1, #indexes do
+      local found = false
+      for j = 1, #inIndexes do
+        if inIndexes[j] == indexes[i] then
+          found = inStamps[j] >= stamps[i]
+          break
+        end
+      end
+      if not found then superseded = false break end
     end
     if superseded then
       redis.call('SET', key, blob, 'EX', ttl)
-      return #incoming
+      return #inIndexes
     end
   end
   -- merge: keep stored readings that are newer or not in this write
   local full = redis.call('GET', key)
-  local entries, stop = head(full)
+  local stop
+  stamps, indexes, stop = head(full)
   local lines = bodies(full, stop)
   local inLines = bodies(blob, inStop)
   local at = {}
-  for i, e in ipairs(entries) do at[e[2]] = i end
+  for i = 1, #indexes do at[indexes[i]] = i end
   local applied = 0
-  for i, e in ipairs(incoming) do
-    local j = at[e[2]]
+  for i = 1, #inIndexes do
+    local j = at[inIndexes[i]]
     if not j then
-      entries[#entries + 1] = e
-      lines[#lines + 1] = inLines[i]
-      applied = applied + 1
-    elseif entries[j][1] <= e[1] then
-      entries[j] = e
+      j = #indexes + 1
+      indexes[j] = inIndexes[i]
+    end
+    if not stamps[j] or stamps[j] <= inStamps[i] then
+      stamps[j] = inStamps[i]
       lines[j] = inLines[i]
       applied = applied + 1
     end
@@ -85,7 +92,7 @@ local function writeReadings(key, blob)
     return 0
   end
   local parts = {}
-  for i, e in ipairs(entries) do parts[i] = e[1] .. e[2] .. '\\t' end
+  for i = 1, #indexes do parts[i] = stamps[i] .. indexes[i] .. '\\t' end
   redis.call('SET', key, table.concat(parts) .. '\\n' .. table.concat(lines, '\\n'), 'EX', ttl)
   return applied
 end
