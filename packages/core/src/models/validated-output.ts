@@ -12,58 +12,73 @@ export const IsoTimestamp = z.string().transform((text, ctx) => {
   return normalized;
 });
 
+const CONTROL_FREE = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 const controlFree = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'must not contain control characters');
+  z.string().max(max).regex(CONTROL_FREE, 'must not contain control characters');
+const strings = z.array(z.string()).nullable().optional();
 
-/** The datatype metadata a parser attaches to a reading; unknown keys are kept. */
-export const ReadingMetadata = z.looseObject({
+/** The datatype metadata a parser attaches to a reading, as sent; unknown keys are kept. */
+const ReadingMetadataInput = z.looseObject({
   datatype_id: z.string(),
   datatype_name: z.string(),
-  datatype_unit: z
-    .string()
-    .nullish()
-    .transform((u) => u ?? null),
-  persist: z
-    .boolean()
-    .nullish()
-    .transform((p) => p ?? true),
+  datatype_unit: z.string().nullable().optional(),
+  persist: z.boolean().nullable().optional(),
 });
-export type ReadingMetadata = z.output<typeof ReadingMetadata>;
 
-const ValidatedOutputShape = z.object({
-  device_id: controlFree(LIMITS.deviceIdMaxLength).min(1, 'must not be empty'),
-  request_id: z
-    .string()
-    .nullish()
-    .transform((r) => r ?? null),
-  timestamp: IsoTimestamp,
-  values: z.array(z.unknown()),
-  labels: z
-    .array(z.string())
-    .nullish()
-    .transform((l) => l ?? null),
-  display_names: z
-    .array(z.string())
-    .nullish()
-    .transform((d) => d ?? null),
-  index: controlFree(LIMITS.indexMaxLength).default(''),
-  metadata: ReadingMetadata.nullish().transform((m) => m ?? null),
-});
+/** The metadata of a reading after defaults: `datatype_unit` null when absent, `persist` true. */
+export type ReadingMetadata = z.output<typeof ReadingMetadataInput> & {
+  datatype_unit: string | null;
+  persist: boolean;
+};
 
 /**
  * One message of `iot_validated_data`, as the Python (pydantic) validator publishes it.
  * Older producers send `label` instead of `labels`: it is accepted as an alias.
+ * Checks are plain zod types; defaults and normalization happen in one final step (this schema
+ * runs once per Kafka message, so it avoids a transform per field).
  */
-export const ValidatedOutput = z.preprocess((input) => {
-  if (input && typeof input === 'object' && !Array.isArray(input) && 'label' in input) {
-    const { label, ...rest } = input as Record<string, unknown>;
-    return rest.labels === undefined || rest.labels === null ? { ...rest, labels: label } : rest;
-  }
-  return input;
-}, ValidatedOutputShape);
+export const ValidatedOutput = z
+  .object({
+    device_id: controlFree(LIMITS.deviceIdMaxLength).min(1, 'must not be empty'),
+    request_id: z.string().nullable().optional(),
+    timestamp: z.string(),
+    values: z.array(z.unknown()),
+    labels: strings,
+    label: strings,
+    display_names: strings,
+    index: controlFree(LIMITS.indexMaxLength).optional(),
+    metadata: ReadingMetadataInput.nullable().optional(),
+  })
+  .transform((m, ctx) => {
+    const timestamp = normalizeTimestamp(m.timestamp);
+    if (timestamp === null) {
+      ctx.issues.push({
+        code: 'custom',
+        message: 'not an ISO 8601 date-time',
+        input: m.timestamp,
+        path: ['timestamp'],
+      });
+      return z.NEVER;
+    }
+    const meta = m.metadata;
+    return {
+      device_id: m.device_id,
+      request_id: m.request_id ?? null,
+      timestamp,
+      values: m.values,
+      labels: m.labels ?? m.label ?? null,
+      display_names: m.display_names ?? null,
+      index: m.index ?? '',
+      metadata:
+        meta == null
+          ? null
+          : ({
+              ...meta,
+              datatype_unit: meta.datatype_unit ?? null,
+              persist: meta.persist ?? true,
+            } as ReadingMetadata),
+    };
+  });
 export type ValidatedOutput = z.output<typeof ValidatedOutput>;
 /** What a producer may send (before defaults and normalization). */
-export type ValidatedOutputInput = z.input<typeof ValidatedOutputShape> & { label?: string[] | null };
+export type ValidatedOutputInput = z.input<typeof ValidatedOutput>;
