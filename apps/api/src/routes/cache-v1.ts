@@ -2,16 +2,15 @@ import { assertTenant, ForbiddenError, type JsonValue, NotFoundError } from '@or
 import type { Context, Hono } from 'hono';
 import { requireScope, requireTenant } from '../auth/middleware.js';
 import type { AppEnv } from '../http/context.js';
-import { cacheControlFor, conditionalJson } from '../http/etag.js';
 import { json } from '../http/respond.js';
 import { readBody } from '../http/validate.js';
 import { V1InvalidateBody, V1SetBody } from '../schemas/cache.js';
 import type { RouteDeps } from './deps.js';
-import { entryEtag, entryLocation } from './entries.js';
+import { entryLocation, lookupEntry, respondWithEntry } from './entries.js';
 
 /** The seed's generic cache: tenant from `X-Tenant-ID`, plain JSON answers. */
 export function registerCacheV1(app: Hono<AppEnv>, deps: RouteDeps): void {
-  const { client, metrics } = deps;
+  const { client } = deps;
 
   app.post('/api/v1/cache/invalidate', async (c) => {
     requireScope(c, 'cache:delete');
@@ -29,17 +28,8 @@ export function registerCacheV1(app: Hono<AppEnv>, deps: RouteDeps): void {
     const key = c.req.param('key');
     c.set('operation', 'get');
     c.set('subjectKey', key);
-    const entry = await client.forTenant(tenant).get(key);
-    if (entry === null) {
-      metrics.lookup(tenant, 0, 1);
-      throw new NotFoundError(`key ${key} not found`);
-    }
-    metrics.lookup(tenant, 1, 0);
-    return conditionalJson(c, JSON.stringify(entry), {
-      etag: entryEtag(entry),
-      cacheControl: cacheControlFor(entry.ttl),
-      vary: 'X-Tenant-ID',
-    });
+    const entry = await lookupEntry(deps, tenant, key);
+    return respondWithEntry(c, entry, entry);
   });
 
   app.post('/api/v1/cache', async (c) => {

@@ -9,12 +9,11 @@ import {
 import type { Context, Hono } from 'hono';
 import { requireScope, requireTenant } from '../auth/middleware.js';
 import type { AppEnv } from '../http/context.js';
-import { cacheControlFor, conditionalJson } from '../http/etag.js';
 import { json } from '../http/respond.js';
 import { readBody, readQuery } from '../http/validate.js';
 import { V2BatchBody, V2ListQuery, V2SetBody } from '../schemas/cache.js';
 import type { RouteDeps } from './deps.js';
-import { entryEtag, entryLocation, entryMetadata } from './entries.js';
+import { entryLocation, entryMetadata, lookupEntry, respondWithEntry } from './entries.js';
 import { healthBody } from './health.js';
 
 const now = () => new Date().toISOString();
@@ -129,17 +128,12 @@ export function registerCacheV2(app: Hono<AppEnv>, deps: RouteDeps): void {
     const tenant = requireTenant(c);
     c.set('operation', 'get');
     c.set('subjectKey', key);
-    const entry = await client.forTenant(tenant).get(key);
-    if (entry === null) {
-      metrics.lookup(tenant, 0, 1);
-      throw new NotFoundError(`key ${key} not found`);
-    }
-    metrics.lookup(tenant, 1, 0);
-    const body = { status: 'success', key, data: entry.value, metadata: entryMetadata(entry) };
-    return conditionalJson(c, JSON.stringify(body), {
-      etag: entryEtag(entry),
-      cacheControl: cacheControlFor(entry.ttl),
-      vary: 'X-Tenant-ID',
+    const entry = await lookupEntry(deps, tenant, key);
+    return respondWithEntry(c, entry, {
+      status: 'success',
+      key,
+      data: entry.value,
+      metadata: entryMetadata(entry),
     });
   });
 

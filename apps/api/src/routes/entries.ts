@@ -1,4 +1,8 @@
-import type { CacheEntry } from '@org/cache-core';
+import { type CacheEntry, NotFoundError } from '@org/cache-core';
+import type { Context } from 'hono';
+import type { AppEnv } from '../http/context.js';
+import { cacheControlFor, conditionalJson } from '../http/etag.js';
+import type { RouteDeps } from './deps.js';
 
 /** The ICD's `metadata` of an entry (plus the seconds left). */
 export function entryMetadata(e: CacheEntry) {
@@ -13,4 +17,21 @@ export function entryEtag(e: CacheEntry): string {
 /** Where an entry can be read again. */
 export function entryLocation(prefix: string, key: string): string {
   return `${prefix}/${encodeURIComponent(key)}`;
+}
+
+/** Reads one key of a tenant, counting the hit or miss; a miss is `CACHE_001`. */
+export async function lookupEntry(deps: RouteDeps, tenant: string, key: string): Promise<CacheEntry> {
+  const entry = await deps.client.forTenant(tenant).get(key);
+  deps.metrics.lookup(tenant, entry === null ? 0 : 1, entry === null ? 1 : 0);
+  if (entry === null) throw new NotFoundError(`key ${key} not found`);
+  return entry;
+}
+
+/** Answers a read of an entry with `body`, its ETag (304 on a match) and a Cache-Control from its TTL. */
+export function respondWithEntry(c: Context<AppEnv>, entry: CacheEntry, body: unknown): Response {
+  return conditionalJson(c, JSON.stringify(body), {
+    etag: entryEtag(entry),
+    cacheControl: cacheControlFor(entry.ttl),
+    vary: 'X-Tenant-ID',
+  });
 }
