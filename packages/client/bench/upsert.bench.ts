@@ -4,7 +4,7 @@
  *  - a plain pipeline (HSET + EXPIRE + index per reading, batches of 500, no latest-wins),
  *  - the naive way (one awaited command at a time) on a 20,000-reading sample,
  *  - Redis bytes per device against the device's state as compact JSON.
- * BENCH_READINGS (default 1,000,000) and BENCH_BATCH (default 2,000) tune it.
+ * BENCH_READINGS (default 1,000,000) and BENCH_BATCH (default 10,000, about one ingestor chunk) tune it.
  */
 import {
   createKeyScheme,
@@ -19,7 +19,7 @@ import { benchRedis } from './redis-server.ts';
 import { buildWorkload } from './workload.ts';
 
 const TOTAL = Number(process.env.BENCH_READINGS ?? 1_000_000);
-const BATCH = Number(process.env.BENCH_BATCH ?? 2_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 10_000);
 const NAIVE_SAMPLE = 20_000;
 const PIPELINE_BATCH = 500;
 const TTL = 86_400;
