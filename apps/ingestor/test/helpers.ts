@@ -1,4 +1,12 @@
 /** Shared helpers of the ingestor's integration tests (real broker over TCP, real Redis). */
+import {
+  type KafkaHandle,
+  type RedisServer,
+  type StartKafkaOptions,
+  type StartRedisOptions,
+  startKafka,
+  startRedis,
+} from '@org/cache-testkit';
 import { type Admin, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import pino from 'pino';
 import { type IngestorConfig, loadConfig } from '../src/env.js';
@@ -47,6 +55,40 @@ export async function connectedProducer(kafka: Kafka): Promise<Producer> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   return producer;
+}
+
+/** The servers and Kafka clients of one integration test file. */
+export interface Servers {
+  kafka: KafkaHandle;
+  redis: RedisServer;
+  client: Kafka;
+  admin: Admin;
+  producer: Producer;
+  stop(): Promise<void>;
+}
+
+/** Starts a broker and a Redis, then a connected admin and producer on the broker. */
+export async function startServers(
+  options: { kafka?: StartKafkaOptions; redis?: StartRedisOptions } = {},
+): Promise<Servers> {
+  const [kafka, redis] = await Promise.all([startKafka(options.kafka), startRedis(options.redis)]);
+  const client = kafkaClient(kafka.brokers);
+  const admin = client.admin();
+  await admin.connect();
+  const producer = await connectedProducer(client);
+  return {
+    kafka,
+    redis,
+    client,
+    admin,
+    producer,
+    stop: async () => {
+      await producer.disconnect();
+      await admin.disconnect();
+      await kafka.stop();
+      await redis.stop();
+    },
+  };
 }
 
 export interface TopicRecord {

@@ -2,16 +2,16 @@
  * When the error record of a bad message cannot be produced, nothing from that chunk on is
  * committed; once the error topic accepts records again, the ingestor goes on by itself.
  */
-import { type KafkaHandle, type RedisServer, startKafka, startRedis } from '@org/cache-testkit';
+import type { KafkaHandle, RedisServer } from '@org/cache-testkit';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   committedOffsets,
-  connectedProducer,
   createTopic,
-  kafkaClient,
   readTopic,
+  type Servers,
   silentLogger,
+  startServers,
   testConfig,
   uniqueName,
   waitFor,
@@ -23,23 +23,18 @@ let redis: RedisServer;
 let client: Kafka;
 let admin: Admin;
 let producer: Producer;
+let servers: Servers;
 let ingestor: Ingestor | undefined;
 
 beforeAll(async () => {
   // No automatic topic creation: the error topic does not exist until the test creates it.
-  [kafka, redis] = await Promise.all([startKafka({ broker: { autoCreateTopics: false } }), startRedis()]);
-  client = kafkaClient(kafka.brokers);
-  admin = client.admin();
-  await admin.connect();
-  producer = await connectedProducer(client);
+  servers = await startServers({ kafka: { broker: { autoCreateTopics: false } } });
+  ({ kafka, redis, client, admin, producer } = servers);
 });
 
 afterAll(async () => {
   await ingestor?.stop();
-  await producer?.disconnect();
-  await admin?.disconnect();
-  await kafka?.stop();
-  await redis?.stop();
+  await servers?.stop();
 });
 
 describe('error topic unavailable', () => {

@@ -3,17 +3,17 @@
  * partitions over from the committed offsets and nothing is lost.
  */
 import { createCacheClient } from '@org/cache-client';
-import { type KafkaHandle, type RedisServer, startKafka, startRedis } from '@org/cache-testkit';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { KafkaHandle, RedisServer } from '@org/cache-testkit';
+import type { Admin, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateMessages } from '../../test/data.js';
 import {
   committedOffsets,
-  connectedProducer,
   createTopic,
   endOffsets,
-  kafkaClient,
+  type Servers,
   silentLogger,
+  startServers,
   testConfig,
   uniqueName,
   waitFor,
@@ -22,25 +22,19 @@ import { type Ingestor, startIngestor } from '../app.js';
 
 let kafka: KafkaHandle;
 let redis: RedisServer;
-let client: Kafka;
 let admin: Admin;
 let producer: Producer;
+let servers: Servers;
 const ingestors: Ingestor[] = [];
 
 beforeAll(async () => {
-  [kafka, redis] = await Promise.all([startKafka(), startRedis()]);
-  client = kafkaClient(kafka.brokers);
-  admin = client.admin();
-  await admin.connect();
-  producer = await connectedProducer(client);
+  servers = await startServers();
+  ({ kafka, redis, admin, producer } = servers);
 });
 
 afterAll(async () => {
   await Promise.all(ingestors.map((i) => i.stop()));
-  await producer?.disconnect();
-  await admin?.disconnect();
-  await kafka?.stop();
-  await redis?.stop();
+  await servers?.stop();
 });
 
 describe('consumer group', () => {

@@ -4,17 +4,17 @@
  * back through the client, error records on the error topic, committed offsets, health, metrics.
  */
 import { createCacheClient } from '@org/cache-client';
-import { fixtureLines, type KafkaHandle, type RedisServer, startKafka, startRedis } from '@org/cache-testkit';
+import { fixtureLines, type KafkaHandle, type RedisServer } from '@org/cache-testkit';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
   committedOffsets,
-  connectedProducer,
   createTopic,
   endOffsets,
-  kafkaClient,
   readTopic,
+  type Servers,
   silentLogger,
+  startServers,
   testConfig,
   uniqueName,
   waitFor,
@@ -27,14 +27,12 @@ let redis: RedisServer;
 let client: Kafka;
 let admin: Admin;
 let producer: Producer;
+let servers: Servers;
 const running: Ingestor[] = [];
 
 beforeAll(async () => {
-  [kafka, redis] = await Promise.all([startKafka(), startRedis()]);
-  client = kafkaClient(kafka.brokers);
-  admin = client.admin();
-  await admin.connect();
-  producer = await connectedProducer(client);
+  servers = await startServers();
+  ({ kafka, redis, client, admin, producer } = servers);
 });
 
 afterEach(async () => {
@@ -42,10 +40,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await producer?.disconnect();
-  await admin?.disconnect();
-  await kafka?.stop();
-  await redis?.stop();
+  await servers?.stop();
 });
 
 async function ingest(env: Record<string, string>): Promise<Ingestor> {

@@ -4,17 +4,17 @@
  * final state is complete.
  */
 import { createCacheClient } from '@org/cache-client';
-import { type KafkaHandle, type RedisServer, startKafka, startRedis } from '@org/cache-testkit';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { KafkaHandle, RedisServer } from '@org/cache-testkit';
+import type { Admin, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateMessages } from '../../test/data.js';
 import {
   committedOffsets,
-  connectedProducer,
   createTopic,
   endOffsets,
-  kafkaClient,
+  type Servers,
   silentLogger,
+  startServers,
   testConfig,
   uniqueName,
   waitFor,
@@ -24,29 +24,23 @@ import { createLogger } from '../logger.js';
 
 let kafka: KafkaHandle;
 let redis: RedisServer;
-let client: Kafka;
 let admin: Admin;
 let producer: Producer;
+let servers: Servers;
 let ingestor: Ingestor | undefined;
 
 beforeAll(async () => {
-  [kafka, redis] = await Promise.all([
-    // A short session (below Kafka's usual 6 s minimum) so that a 5 s wait without heartbeats would cost the membership.
-    startKafka({ broker: { minSessionTimeoutMs: 1000 } }),
-    startRedis({ args: ['--appendonly', 'yes'] }),
-  ]);
-  client = kafkaClient(kafka.brokers);
-  admin = client.admin();
-  await admin.connect();
-  producer = await connectedProducer(client);
+  // A short session (below Kafka's usual 6 s minimum) so that a 5 s wait without heartbeats would cost the membership.
+  servers = await startServers({
+    kafka: { broker: { minSessionTimeoutMs: 1000 } },
+    redis: { args: ['--appendonly', 'yes'] },
+  });
+  ({ kafka, redis, admin, producer } = servers);
 });
 
 afterAll(async () => {
   await ingestor?.stop();
-  await producer?.disconnect();
-  await admin?.disconnect();
-  await kafka?.stop();
-  await redis?.stop();
+  await servers?.stop();
 });
 
 const readyStatus = async (port: number) => {
