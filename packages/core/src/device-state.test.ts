@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   decodeMetadataHash,
-  decodeReadingsBlob,
+  encodeMetadataBody,
   encodeMetadataFields,
-  encodeReadingsBlob,
   metadataFromReading,
 } from './device-state.js';
 import type { Reading } from './models/device.js';
@@ -26,28 +25,7 @@ const r: Reading = {
   },
 };
 
-describe('device state encoding', () => {
-  it('stores the readings of a device as a head of timestamps and indexes, then compact JSON bodies', () => {
-    const u: Reading = {
-      ...r,
-      index: 'U',
-      timestamp: '2025-06-25T08:50:00.000000Z',
-      values: ['a\nb', { x: '\t' }],
-      metadata: null,
-    };
-    const blob = encodeReadingsBlob([r, u]);
-    expect(blob.split('\n')[0]).toBe(`${r.timestamp}T\t${u.timestamp}U\t`);
-    expect(blob.split('\n')).toHaveLength(3);
-    expect(blob).not.toContain('display_names');
-    expect(decodeReadingsBlob('dev', blob)).toEqual([r, u]);
-    expect(decodeReadingsBlob('dev', null)).toEqual([]);
-  });
-
-  it('keeps the empty index apart from the others', () => {
-    const empty: Reading = { ...r, index: '' };
-    expect(decodeReadingsBlob('dev', encodeReadingsBlob([empty, r])).map((x) => x.index)).toEqual(['', 'T']);
-  });
-
+describe('device metadata encoding', () => {
   it('round-trips metadata through the seed hash layout, keeping extra key types', () => {
     const meta = metadataFromReading(r)!;
     const fields = encodeMetadataFields(meta);
@@ -56,6 +34,16 @@ describe('device state encoding', () => {
     expect(hash).toMatchObject({ datatype_unit: '', persist: 'false', last_updated: r.timestamp });
     expect(decodeMetadataHash('dev', hash)).toEqual(meta);
     expect(meta.additional_properties).toEqual({ channel_number: 1, source_sn_hex: '1234' });
+  });
+
+  it('encodes the fields but last_updated as one JSON array for the Lua write', () => {
+    const meta = metadataFromReading(r)!;
+    const body = JSON.parse(encodeMetadataBody(meta)) as string[];
+    expect(body).not.toContain('last_updated');
+    expect(['last_updated', r.timestamp, ...body]).toEqual(encodeMetadataFields(meta));
+    expect(encodeMetadataBody({ ...meta, last_updated: '2030-01-01T00:00:00.000000Z' })).toBe(
+      encodeMetadataBody(meta),
+    );
   });
 
   it('reads seed-written hashes', () => {

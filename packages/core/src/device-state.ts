@@ -16,20 +16,6 @@ export const METADATA_FIELDS = [
 ] as const;
 const SEED_FIELDS = new Set<string>(METADATA_FIELDS);
 
-/**
- * All readings of a device are one Redis string, a head line then one body line per reading:
- *
- *     <timestamp><index>\t<timestamp><index>\t…\n[request_id,values,labels,display_names,metadata]\n…
- *
- * Timestamps are fixed width (27 chars), indexes hold no control characters and JSON.stringify
- * never emits a raw newline, so the framing is unambiguous. The Lua write reads only the short
- * head to decide "latest wins", and in the common case (every stored index is superseded) stores
- * the string the client built without touching the bodies. One string per device is also one
- * allocation: a hash would switch to its hashtable encoding (values over 64 bytes) and cost about
- * 300 more bytes per device.
- */
-export const TIMESTAMP_LENGTH = 27;
-
 /** The JSON body line of a stored reading (everything but device, index and timestamp). */
 export function encodeReadingBody(r: Reading): string {
   return JSON.stringify([r.request_id, r.values, r.labels, r.display_names, r.metadata]);
@@ -46,33 +32,6 @@ type ReadingBody = [
 export function decodeReadingBody(deviceId: string, index: string, timestamp: string, body: string): Reading {
   const [request_id, values, labels, display_names, metadata] = JSON.parse(body) as ReadingBody;
   return { device_id: deviceId, index, timestamp, request_id, values, labels, display_names, metadata };
-}
-
-/** The stored string of a device's readings (see above). */
-export function encodeReadingsBlob(readings: readonly Reading[]): string {
-  let head = '';
-  let body = '';
-  for (const r of readings) {
-    head += `${r.timestamp}${r.index}\t`;
-    body += `\n${encodeReadingBody(r)}`;
-  }
-  return head + body;
-}
-
-/** The readings of a device, sorted by index, from its stored string (null: none). */
-export function decodeReadingsBlob(deviceId: string, blob: string | null): Reading[] {
-  if (blob === null || blob === '') return [];
-  const newline = blob.indexOf('\n');
-  const lines = blob.slice(newline + 1).split('\n');
-  const readings: Reading[] = [];
-  for (let pos = 0, i = 0; pos < newline; i++) {
-    const tab = blob.indexOf('\t', pos + TIMESTAMP_LENGTH);
-    const timestamp = blob.slice(pos, pos + TIMESTAMP_LENGTH);
-    const index = blob.slice(pos + TIMESTAMP_LENGTH, tab);
-    readings.push(decodeReadingBody(deviceId, index, timestamp, lines[i]!));
-    pos = tab + 1;
-  }
-  return readings.sort((a, b) => (a.index < b.index ? -1 : a.index > b.index ? 1 : 0));
 }
 
 export function toReading(message: ValidatedOutput): Reading {
@@ -109,6 +68,18 @@ export function metadataFromReading(r: Reading): DeviceMetadata | null {
  * when null, `persist` `true`/`false`), then each extra key JSON-encoded so types survive.
  */
 export function encodeMetadataFields(m: DeviceMetadata): string[] {
+  return ['last_updated', m.last_updated, ...metadataValueFields(m)];
+}
+
+/**
+ * The metadata hash fields but `last_updated`, as one JSON array of strings (field, value, …):
+ * what the Lua write decodes when the fields changed, and what their fingerprint is taken of.
+ */
+export function encodeMetadataBody(m: DeviceMetadata): string {
+  return JSON.stringify(metadataValueFields(m));
+}
+
+function metadataValueFields(m: DeviceMetadata): string[] {
   const fields = [
     'datatype_id',
     m.datatype_id,
@@ -118,8 +89,6 @@ export function encodeMetadataFields(m: DeviceMetadata): string[] {
     m.datatype_unit ?? '',
     'persist',
     m.persist ? 'true' : 'false',
-    'last_updated',
-    m.last_updated,
   ];
   for (const key in m.additional_properties) {
     if (SEED_FIELDS.has(key)) continue;

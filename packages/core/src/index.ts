@@ -10,4 +10,5 @@ export * from './models/cache-entry.js';
 export * from './models/device.js';
 export * from './models/status.js';
 export * from './models/validated-output.js';
+export * from './readings-record.js';
 export * from './timestamp.js';

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import {
   type CacheInfo,
   coalesceReadings,
@@ -5,9 +6,10 @@ import {
   type DevicePage,
   type DeviceUpdate,
   decodeMetadataHash,
-  decodeReadingsBlob,
-  encodeMetadataFields,
-  encodeReadingsBlob,
+  decodeReadingsRecord,
+  encodeMetadataBody,
+  encodeReadingsRecord,
+  FINGERPRINT_WIDTH,
   type KeyScheme,
   type Reading,
   type UpsertResult,
@@ -53,7 +55,8 @@ export class RedisDevices implements DeviceIndexSource {
 
   async upsert(readings: readonly Reading[]): Promise<UpsertResult> {
     const batch = coalesceReadings(readings);
-    const written = await this.#write(batch.devices);
+    const stale = await this.#write(batch.devices);
+    const written = readings.length - batch.superseded - stale;
     return { written, stale: readings.length - written, devices: batch.devices.length };
   }
 
@@ -63,37 +66,38 @@ export class RedisDevices implements DeviceIndexSource {
 
   /**
    * One round trip for the whole batch: Lua calls grouped by hash slot (any grouping when
-   * standalone) and the index update, all sent together through ioredis auto-pipelining.
+   * standalone) and the index update, all sent together. Returns how many readings were stale.
    */
   async #write(updates: readonly DeviceUpdate[]): Promise<number> {
-    const groups = new Map<number, { keys: string[]; args: Arg[]; devices: number }>();
-    const calls: Promise<unknown>[] = [];
+    const groups = new Map<number, { keys: string[]; args: Arg[] }>();
+    const writes: Promise<unknown>[] = [];
     const send = (g: { keys: string[]; args: Arg[] }) =>
-      calls.push(sendScriptNow(this.#redis, 'cacheUpsertDevices', [g.keys.length, ...g.keys, ...g.args]));
+      writes.push(sendScriptNow(this.#redis, 'cacheUpsertDevices', [g.keys.length, ...g.keys, ...g.args]));
     for (const u of updates) {
       const metaKey = this.#keys.deviceMetadata(u.deviceId);
       const slot = this.#cluster ? calculateSlot(metaKey) : 0;
       let g = groups.get(slot);
       if (!g) {
-        g = { keys: [], args: [this.#ttlSeconds], devices: 0 };
+        g = { keys: [], args: [this.#ttlSeconds] };
         groups.set(slot, g);
       }
       g.keys.push(metaKey, this.#keys.deviceReadings(u.deviceId));
-      g.args.push(u.readings.length === 0 ? '' : encodeReadingsBlob(u.readings));
-      if (u.metadata) {
-        const fields = encodeMetadataFields(u.metadata);
-        g.args.push(u.metadata.last_updated, fields.length / 2);
-        for (const f of fields) g.args.push(f);
-      } else g.args.push('', 0);
-      if (++g.devices === DEVICES_PER_CALL) {
+      const metadataBody = u.metadata ? encodeMetadataBody(u.metadata) : '';
+      const { record, oldestStamp } = encodeReadingsRecord(
+        u.readings,
+        u.metadata ? { stamp: u.metadata.last_updated, fingerprint: fingerprint(metadataBody) } : null,
+      );
+      g.args.push(record, oldestStamp, metadataBody);
+      if (g.keys.length === 2 * DEVICES_PER_CALL) {
         send(g);
         groups.delete(slot);
       }
     }
     for (const g of groups.values()) send(g);
+    const indexing: Promise<unknown>[] = [];
     for (let i = 0; i < updates.length; i += IDS_PER_INDEX_CALL) {
       const ids = updates.slice(i, i + IDS_PER_INDEX_CALL).map((u) => u.deviceId);
-      calls.push(
+      indexing.push(
         this.#scripts.cacheTouchDeviceIndex(
           2,
           this.#keys.deviceIndexById,
@@ -104,10 +108,11 @@ export class RedisDevices implements DeviceIndexSource {
         ),
       );
     }
-    const results = await Promise.all(calls);
-    let written = 0;
-    for (const r of results) if (Array.isArray(r)) for (const n of r as number[]) written += n;
-    return written;
+    const [stale] = await Promise.all([
+      Promise.all(writes).then((counts) => counts.reduce<number>((sum, n) => sum + Number(n), 0)),
+      Promise.all(indexing),
+    ]);
+    return stale;
   }
 
   async metadataMany(ids: readonly string[]): Promise<(DeviceMetadata | null)[]> {
@@ -116,7 +121,7 @@ export class RedisDevices implements DeviceIndexSource {
   }
 
   async readings(id: string): Promise<Reading[]> {
-    return decodeReadingsBlob(id, await this.#redis.get(this.#keys.deviceReadings(id)));
+    return decodeReadingsRecord(id, await this.#redis.get(this.#keys.deviceReadings(id)));
   }
 
   async reading(id: string, index: string): Promise<Reading | null> {
@@ -180,4 +185,9 @@ export class RedisDevices implements DeviceIndexSource {
       newest_entry_timestamp: stamp(newest),
     };
   }
+}
+
+/** A digest of the metadata fields: equal fingerprints let a write move only `last_updated`. */
+function fingerprint(metadataBody: string): string {
+  return hash('sha1', metadataBody, 'base64').slice(0, FINGERPRINT_WIDTH);
 }

@@ -9,10 +9,11 @@
 export const TOUCH_DEVICE_INDEX_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local expiry = now + tonumber(ARGV[1])
+-- a string, as numbers given to redis.call are formatted anew each time
+local expiry = string.format('%d', now + tonumber(ARGV[1]))
 local byId, byExp = {}, {}
 for i = 3, #ARGV do
-  byId[#byId + 1] = 0
+  byId[#byId + 1] = '0'
   byId[#byId + 1] = ARGV[i]
   byExp[#byExp + 1] = expiry
   byExp[#byExp + 1] = ARGV[i]

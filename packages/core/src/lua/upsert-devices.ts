@@ -1,80 +1,56 @@
-import { TIMESTAMP_LENGTH } from '../device-state.js';
+import { RECORD_FIXED_HEAD, RECORD_METADATA_END } from '../readings-record.js';
+import { TIMESTAMP_WIDTH } from '../timestamp.js';
 
 /**
- * Writes the coalesced readings and metadata of several devices, latest wins, atomically per call.
+ * Writes the readings and metadata of several devices, latest wins, atomically per call.
  *
- * KEYS: per device, its metadata hash then its readings string.
+ * KEYS: per device, its metadata hash then its readings record (see readings-record.ts).
  * ARGV: ttlSeconds, then per device:
- *   readingsBlob ("" when none; see device-state.ts for the format),
- *   metadataTimestamp ("" when none), fieldCount, (field, value) * fieldCount
- * Returns: per device, how many of its readings were applied.
+ *   record (the client's encoding of this write), oldestStamp (its oldest reading's timestamp),
+ *   metadataBody (JSON array of the hash fields but last_updated; "" when the write has none)
+ * Returns: how many incoming readings were stale (not applied).
  *
- * Latest wins per index: an incoming reading applies when nothing is stored for its index or the
- * stored timestamp is not newer (fixed-width timestamps compare as strings). Only the short head
- * of the stored string is read when every stored index is superseded (the common case): the
- * client's string is then stored as is. Otherwise both are split and merged.
- * The metadata hash is replaced only when its `last_updated` is not newer than the incoming
- * metadata's. Every write refreshes both TTLs.
+ * The usual write costs four commands: GETRANGE of the stored head, HSET of `last_updated` alone
+ * (the fingerprint of the other fields is unchanged), EXPIRE, SET of the client's record. Only
+ * when the stored record holds other indexes or newer readings are both records parsed and merged.
+ * Metadata applies when the stored `last_updated` is not newer; every write refreshes both TTLs.
  */
 export const UPSERT_DEVICES_LUA = `
-local TS = ${TIMESTAMP_LENGTH}
-local ttl = tonumber(ARGV[1])
+local STAMP, META, HEAD = ${TIMESTAMP_WIDTH}, ${RECORD_METADATA_END}, ${RECORD_FIXED_HEAD}
+local NO_STAMP = string.rep(' ', STAMP)
+-- numbers passed to redis.call are formatted with snprintf each time: pass strings
+local ttl = ARGV[1]
+local headEnds = {}
+local sub, find = string.sub, string.find
 
--- head of a readings string: parallel lists of timestamps and indexes, and the newline position
-local function head(s)
-  local stop = string.find(s, '\\n', 1, true)
-  if not stop then return nil, nil, nil end
-  local stamps, indexes, pos = {}, {}, 1
+-- the indexes, stamps and bodies of a record (a line starting with '[' has the newest stamp)
+local function parse(s)
+  local stop = find(s, '\\n', HEAD + 1, true)
+  local newest = sub(s, META + 1, HEAD)
+  local indexes, stamps, bodies = {}, {}, {}
+  local pos = HEAD + 1
   while pos < stop do
-    local tab = string.find(s, '\\t', pos + TS, true)
-    stamps[#stamps + 1] = string.sub(s, pos, pos + TS - 1)
-    indexes[#indexes + 1] = string.sub(s, pos + TS, tab - 1)
+    local tab = find(s, '\\t', pos, true)
+    indexes[#indexes + 1] = sub(s, pos, tab - 1)
     pos = tab + 1
   end
-  return stamps, indexes, stop
-end
-
-local function bodies(s, stop)
-  local lines = {}
-  for line in string.gmatch(string.sub(s, stop + 1), '[^\\n]+') do lines[#lines + 1] = line end
-  return lines
-end
-
-local function writeReadings(key, blob)
-  local inStamps, inIndexes, inStop = head(blob)
-  local peek = redis.call('GETRANGE', key, 0, math.max(127, inStop + 32))
-  if peek == '' then
-    redis.call('SET', key, blob, 'EX', ttl)
-    return #inIndexes
-  end
-  local stamps, indexes = head(peek)
-  if stamps then
-    -- fast path: every stored index is superseded by this write (the usual case)
-    local superseded = true
-    for i = 1, #indexes do
-      local found = false
-      for j = 1, #inIndexes do
-        if inIndexes[j] == indexes[i] then
-          found = inStamps[j] >= stamps[i]
-          break
-        end
-      end
-      if not found then superseded = false break end
-    end
-    if superseded then
-      redis.call('SET', key, blob, 'EX', ttl)
-      return #inIndexes
+  for line in string.gmatch(sub(s, stop + 1), '[^\\n]+') do
+    if sub(line, 1, 1) == '[' then
+      stamps[#stamps + 1], bodies[#bodies + 1] = newest, line
+    else
+      stamps[#stamps + 1], bodies[#bodies + 1] = sub(line, 1, STAMP), sub(line, STAMP + 1)
     end
   end
-  -- merge: keep stored readings that are newer or not in this write
-  local full = redis.call('GET', key)
-  local stop
-  stamps, indexes, stop = head(full)
-  local lines = bodies(full, stop)
-  local inLines = bodies(blob, inStop)
+  return indexes, stamps, bodies
+end
+
+-- the stored record with the incoming readings that are not older; nil when none applies
+local function merge(stored, incoming)
+  local indexes, stamps, bodies = parse(stored)
+  local inIndexes, inStamps, inBodies = parse(incoming)
   local at = {}
   for i = 1, #indexes do at[indexes[i]] = i end
-  local applied = 0
+  local stale = 0
   for i = 1, #inIndexes do
     local j = at[inIndexes[i]]
     if not j then
@@ -82,44 +58,80 @@ local function writeReadings(key, blob)
       indexes[j] = inIndexes[i]
     end
     if not stamps[j] or stamps[j] <= inStamps[i] then
-      stamps[j] = inStamps[i]
-      lines[j] = inLines[i]
-      applied = applied + 1
+      stamps[j], bodies[j] = inStamps[i], inBodies[i]
+    else
+      stale = stale + 1
     end
   end
-  if applied == 0 then
-    redis.call('EXPIRE', key, ttl)
-    return 0
+  if stale == #inIndexes then return nil, stale end
+  -- indexes sorted, as clients write them, so the next write takes the fast path
+  local order = {}
+  for i = 1, #indexes do order[i] = i end
+  table.sort(order, function(x, y) return indexes[x] < indexes[y] end)
+  local newest = NO_STAMP
+  for i = 1, #stamps do
+    if stamps[i] > newest then newest = stamps[i] end
   end
-  local parts = {}
-  for i = 1, #indexes do parts[i] = stamps[i] .. indexes[i] .. '\\t' end
-  redis.call('SET', key, table.concat(parts) .. '\\n' .. table.concat(lines, '\\n'), 'EX', ttl)
-  return applied
+  local names, lines = {}, {}
+  for k, i in ipairs(order) do
+    names[k] = indexes[i] .. '\\t'
+    lines[k] = stamps[i] == newest and bodies[i] or stamps[i] .. bodies[i]
+  end
+  return sub(incoming, 1, META) .. newest .. table.concat(names) .. '\\n' .. table.concat(lines, '\\n'), stale
 end
 
+local stale = 0
 local a = 2
-local applied = {}
 for d = 1, #KEYS, 2 do
   local metaKey, readingsKey = KEYS[d], KEYS[d + 1]
-  local blob = ARGV[a]
-  local count = 0
-  if blob ~= '' then count = writeReadings(readingsKey, blob) else redis.call('EXPIRE', readingsKey, ttl) end
-  local metaTs, fieldCount = ARGV[a + 1], tonumber(ARGV[a + 2])
+  local record, oldest, metaBody = ARGV[a], ARGV[a + 1], ARGV[a + 2]
   a = a + 3
-  if fieldCount > 0 then
-    local stored = redis.call('HGET', metaKey, 'last_updated')
-    if (not stored) or stored <= metaTs then
-      redis.call('HSET', metaKey, unpack(ARGV, a, a + 2 * fieldCount - 1))
-      if redis.call('HLEN', metaKey) > fieldCount then
-        -- the previous metadata had extra keys this one does not: replace it whole
-        redis.call('DEL', metaKey)
-        redis.call('HSET', metaKey, unpack(ARGV, a, a + 2 * fieldCount - 1))
-      end
+  local stop = find(record, '\\n', HEAD + 1, true)
+  local headEnd = headEnds[stop]
+  if not headEnd then
+    headEnd = tostring(stop - 1)
+    headEnds[stop] = headEnd
+  end
+  local stored = redis.call('GETRANGE', readingsKey, '0', headEnd)
+
+  -- metadata: applies when this write has some and the stored one is not newer
+  local metaStamp = sub(record, 1, STAMP)
+  local metaWins = false
+  if metaBody ~= '' then
+    if stored ~= '' then
+      metaWins = sub(stored, 1, STAMP) <= metaStamp
+    else
+      -- no record (a new device, or a hash written by another producer): ask the hash
+      local current = redis.call('HGET', metaKey, 'last_updated')
+      metaWins = not current or current <= metaStamp
     end
-    a = a + 2 * fieldCount
+  end
+  if metaWins then
+    -- unchanged fields: only last_updated moves (HSET answers 1 when the hash had gone)
+    if stored == '' or sub(stored, STAMP + 1, META) ~= sub(record, STAMP + 1, META)
+      or redis.call('HSET', metaKey, 'last_updated', metaStamp) == 1 then
+      redis.call('DEL', metaKey)
+      redis.call('HSET', metaKey, 'last_updated', metaStamp, unpack(cjson.decode(metaBody)))
+    end
+  elseif stored ~= '' then
+    record = sub(stored, 1, META) .. sub(record, META + 1)
   end
   redis.call('EXPIRE', metaKey, ttl)
-  applied[#applied + 1] = count
+
+  -- readings: the usual write supersedes every stored reading and is stored as is
+  if stored == '' or (sub(stored, HEAD + 1, stop) == sub(record, HEAD + 1, stop)
+      and sub(stored, META + 1, HEAD) <= oldest) then
+    redis.call('SET', readingsKey, record, 'EX', ttl)
+  else
+    local merged, n = merge(redis.call('GET', readingsKey), record)
+    stale = stale + n
+    if merged then
+      redis.call('SET', readingsKey, merged, 'EX', ttl)
+    else
+      if metaWins then redis.call('SETRANGE', readingsKey, '0', sub(record, 1, META)) end
+      redis.call('EXPIRE', readingsKey, ttl)
+    end
+  end
 end
-return applied
+return stale
 `;

@@ -113,6 +113,52 @@ export function deviceSuite(make: MakeClient): void {
       );
     }));
 
+  it('follows metadata and indexes as they change, keeping what a write does not carry', () =>
+    withClient(make, {}, async (client) => {
+      const at = (index: string, seconds: number) => makeReading('evolving', index, seconds);
+      await client.upsertReadings([at('T', 1), at('U', 1)]);
+      // Same datatype as before: only last_updated moves.
+      await client.upsertReadings([at('T', 2)]);
+      expect(await client.getDeviceMetadata('evolving')).toMatchObject({
+        datatype_id: 'dt-T',
+        last_updated: at('T', 2).timestamp,
+        additional_properties: { channel_number: 2 },
+      });
+      // A new index joins the stored ones; fewer extra keys replace the whole hash.
+      const p = { ...at('P', 3), metadata: { datatype_id: 'dt-P', datatype_name: 'Params' } };
+      await client.upsertReadings([p]);
+      expect((await client.getReadings('evolving')).map((r) => [r.index, r.timestamp])).toEqual([
+        ['P', at('P', 3).timestamp],
+        ['T', at('T', 2).timestamp],
+        ['U', at('U', 1).timestamp],
+      ]);
+      expect(await client.getDeviceMetadata('evolving')).toMatchObject({
+        datatype_id: 'dt-P',
+        datatype_unit: null,
+        additional_properties: {},
+      });
+      // Readings without metadata leave the metadata alone; newer stored metadata beats older.
+      await client.upsertReadings([{ ...at('T', 4), metadata: null }]);
+      await client.storeDeviceMetadata('evolving', {
+        datatype_id: 'dt-X',
+        datatype_name: 'Set by hand',
+        datatype_unit: 'K',
+        persist: false,
+        last_updated: at('T', 10).timestamp,
+      });
+      await client.upsertReadings([at('T', 5), at('U', 5), at('P', 5)]);
+      expect(await client.getDeviceMetadata('evolving')).toMatchObject({
+        datatype_id: 'dt-X',
+        last_updated: at('T', 10).timestamp,
+      });
+      expect((await client.getReadings('evolving')).map((r) => r.values[0])).toEqual([5, 5, 5]);
+      await client.upsertReadings([at('T', 11)]);
+      expect(await client.getDeviceMetadata('evolving')).toMatchObject({
+        datatype_id: 'dt-T',
+        last_updated: at('T', 11).timestamp,
+      });
+    }));
+
   it('expires devices with the TTL: gone from reads, listings and counts', () =>
     withClient(make, { ttlSeconds: 1 }, async (client) => {
       await client.upsertReadings([makeReading('short-lived', 'T', 1), makeReading('short-lived-2', 'U', 1)]);

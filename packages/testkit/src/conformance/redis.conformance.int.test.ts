@@ -1,6 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createCacheClient, decodeReadingsBlob } from '@org/cache-client';
+import {
+  createCacheClient,
+  decodeReadingsRecord,
+  timestampFromMillis,
+  timestampToMillis,
+} from '@org/cache-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureReadings } from '../fixtures.js';
 import { type RedisServer, startRedis } from '../redis/start-redis.js';
@@ -52,12 +57,34 @@ describe('redis layout', () => {
       'GET',
       transport.keys.deviceReadings('282c02424eed'),
     ]);
-    expect(raw).toContain('2025-06-25T08:57:34.618082ZT\t');
-    const t = decodeReadingsBlob('282c02424eed', raw.replace(/\n$/, '')).find((r) => r.index === 'T');
+    expect(raw).toContain('P\tT\tU\t\n');
+    const t = decodeReadingsRecord('282c02424eed', raw.replace(/\n$/, '')).find((r) => r.index === 'T');
     expect(t?.values).toEqual([21.4]);
     expect(raw).toContain('[21.4]');
     const ttl = await transport.redis.ttl(transport.keys.deviceMetadata('282c02424eed'));
     expect(ttl).toBeGreaterThan(86_000);
+  });
+
+  it('rewrites the whole metadata hash when it vanished behind the cache', async () => {
+    await using client = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: uniquePrefix() });
+    const transport = client.transport as import('@org/cache-client').RedisTransport;
+    const readings = fixtureReadings().filter((r) => r.device_id === '282c02424eed');
+    await client.upsertReadings(readings);
+    const before = await client.getDeviceMetadata('282c02424eed');
+    await transport.redis.del(transport.keys.deviceMetadata('282c02424eed'));
+    // The same metadata again, a second later: the fingerprint matches, the hash is gone.
+    const later = readings.map((r) => ({
+      ...r,
+      timestamp: timestampFromMillis(timestampToMillis(r.timestamp) + 1000),
+    }));
+    await client.upsertReadings(later);
+    expect(await client.getDeviceMetadata('282c02424eed')).toEqual({
+      ...before,
+      last_updated: later
+        .map((r) => r.timestamp)
+        .sort()
+        .at(-1),
+    });
   });
 
   it('answers UnavailableError when Redis is gone', async () => {
