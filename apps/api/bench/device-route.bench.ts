@@ -2,7 +2,9 @@
  * `pnpm bench` (vitest runs this orchestrator only; server, bare route and load generator are the
  * built `dist/bench/*.js`, each in its own process): GET /api/devices/{id} on 100,000 devices in a real Redis (auth, logging, metrics and
  * the Redis rate limiter on), against a bare Hono route as the ceiling. Server, load generator
- * and Redis each run in their own process (the machine has 2 cores).
+ * and Redis each run in their own process (the machine has 2 cores). The load generator is wrk
+ * when it is on the PATH (it needs far less CPU), else autocannon; `BENCH_LOAD=autocannon|wrk`
+ * chooses. Both routes are always driven by the same one.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { createCacheClient, type Reading, timestampFromMillis } from '@org/cache-client';
 import { startRedis } from '@org/cache-testkit';
 import { it } from 'vitest';
-import type { LoadConfig, LoadResult } from './load.js';
+import type { LoadConfig, LoadResult } from './load-config.js';
+import { runWrk, wrkAvailable } from './wrk.js';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 100_000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -19,6 +22,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 /** The measured seconds are split into alternating rounds, so a busy moment of the machine hits both targets alike. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const GENERATOR = process.env.BENCH_LOAD ?? (wrkAvailable() ? 'wrk' : 'autocannon');
+if (GENERATOR !== 'wrk' && GENERATOR !== 'autocannon')
+  throw new Error(`BENCH_LOAD must be wrk or autocannon, not ${GENERATOR}`);
 const here = (file: string) => fileURLToPath(new URL(`../dist/bench/${file}`, import.meta.url));
 const deviceId = (i: number) => `dev-${String(i).padStart(6, '0')}`;
 
@@ -72,6 +78,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 async function load(config: LoadConfig): Promise<LoadResult> {
+  if (GENERATOR === 'wrk') return runWrk(config);
   const child = fork(here('load.js'), [JSON.stringify(config)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -97,10 +104,11 @@ function combine(rounds: LoadResult[]): LoadResult {
   };
 }
 
+const millis = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 1)).padStart(5);
 const row = (name: string, r: LoadResult) =>
-  `${name.padEnd(34)} ${r.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(3)} ms   p99 ${String(
+  `${name.padEnd(34)} ${r.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${millis(r.p50)} ms   p99 ${millis(
     r.p99,
-  ).padStart(3)} ms   max ${String(r.max).padStart(4)} ms   non-2xx ${r.non2xx}   errors ${r.errors}`;
+  )} ms   max ${millis(r.max)} ms   non-2xx ${r.non2xx}   errors ${r.errors}`;
 
 async function main(): Promise<void> {
   const redis = await startRedis();
@@ -154,7 +162,7 @@ async function main(): Promise<void> {
     await load({ ...device, duration: WARMUP });
     await load({ ...ceiling, duration: WARMUP });
     console.log(
-      `measuring: ${CONNECTIONS} connections, ${DURATION} s each in ${ROUNDS} alternating rounds, random ids of ${DEVICES} devices`,
+      `measuring with ${GENERATOR}: ${CONNECTIONS} connections, ${DURATION} s each in ${ROUNDS} alternating rounds, random ids of ${DEVICES} devices`,
     );
     const deviceRounds: LoadResult[] = [];
     const bareRounds: LoadResult[] = [];
@@ -174,7 +182,7 @@ async function main(): Promise<void> {
     console.log(row('GET /bare/{id} (bare Hono)', bareResult));
     const ratio = deviceResult.requestsPerSecond / bareResult.requestsPerSecond;
     console.log(`ratio device/bare: ${(ratio * 100).toFixed(0)}%`);
-    console.log(JSON.stringify({ device: deviceResult, bare: bareResult, ratio }));
+    console.log(JSON.stringify({ generator: GENERATOR, device: deviceResult, bare: bareResult, ratio }));
   } finally {
     if (api) await stopChild(api);
     if (bare) await stopChild(bare);

@@ -1,28 +1,6 @@
-/** The load generator (autocannon) in its own process: GET `${prefix}${random id}` for `duration` s. */
+/** The autocannon load generator in its own process: GET `${prefix}${random id}` for `duration` s. */
 import autocannon from 'autocannon';
-
-export interface LoadConfig {
-  url: string;
-  pathPrefix: string;
-  devices: number;
-  connections: number;
-  duration: number;
-  token?: string;
-}
-
-export interface LoadResult {
-  requestsPerSecond: number;
-  total: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-
-export const deviceId = (i: number) => `dev-${String(i).padStart(6, '0')}`;
+import { deviceId, type LoadConfig, type LoadResult } from './load-config.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as LoadConfig;
 const result = await autocannon({

@@ -1,0 +1,26 @@
+/** What a load run is asked for and what it reports, whichever generator runs it. */
+export interface LoadConfig {
+  url: string;
+  pathPrefix: string;
+  devices: number;
+  connections: number;
+  duration: number;
+  token?: string;
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  total: number;
+  /** Latency percentiles in milliseconds. */
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** Answers with a status of 400 or more (wrk counts these; autocannon counts every non-2xx). */
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+/** The ids the bench seeds: `dev-000000` … (the wrk script builds the same, see wrk.ts). */
+export const deviceId = (i: number) => `dev-${String(i).padStart(6, '0')}`;
