@@ -37,6 +37,7 @@ export class Authenticator {
   #tokens: { token: StaticToken; principal: Principal }[] = [];
   #jwt: JwtVerifier | null = null;
   readonly #jwtCache = new Map<string, CachedJwt>();
+  #generation = 0;
 
   private constructor(config: AuthConfig) {
     this.#config = config;
@@ -52,6 +53,11 @@ export class Authenticator {
   /** No credential configured: every request is allowed (local use). */
   static open(): Authenticator {
     return new Authenticator({});
+  }
+
+  /** Changes on every reload: whatever was verified before may no longer be valid. */
+  get generation(): number {
+    return this.#generation;
   }
 
   get enabled(): boolean {
@@ -84,6 +90,7 @@ export class Authenticator {
     }));
     this.#jwt = jwt;
     this.#jwtCache.clear();
+    this.#generation++;
     return this.summary();
   }
 

@@ -2,15 +2,32 @@ import { assertTenant, ForbiddenError, InvalidKeyError } from '@org/cache-core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { type AppEnv, requestHeader } from '../http/context.js';
 import type { Authenticator } from './authenticator.js';
+import { ConnectionCredentials } from './connection-credentials.js';
 import { hasScope, mayUseTenant } from './principal.js';
 import type { Scope } from './scopes.js';
 
-/** Sets the request's principal from `Authorization: Bearer`; 401 AUTH_001 when missing or wrong. */
+/**
+ * Sets the request's principal from `Authorization: Bearer`; 401 AUTH_001 when missing or wrong.
+ * A static token that verified on a connection is remembered there for its next requests.
+ */
 export function authenticate(auth: Authenticator): MiddlewareHandler<AppEnv> {
+  const remembered = new ConnectionCredentials();
   return (c, next) => {
-    const principal = auth.authenticate(requestHeader(c, 'authorization'));
+    const authorization = requestHeader(c, 'authorization');
+    const connection = c.env?.incoming?.socket;
+    if (connection && authorization !== undefined) {
+      const known = remembered.get(connection, authorization, auth.generation);
+      if (known !== undefined) {
+        c.set('principal', known);
+        return next();
+      }
+    }
+    const principal = auth.authenticate(authorization);
     if (!(principal instanceof Promise)) {
-      c.set('principal', principal); // static tokens: no extra promise on the hot path
+      // Static tokens: no extra promise on the hot path.
+      if (connection && authorization !== undefined && principal.kind === 'token')
+        remembered.remember(connection, authorization, principal, auth.generation);
+      c.set('principal', principal);
       return next();
     }
     return principal.then((p) => {
