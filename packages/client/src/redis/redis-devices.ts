@@ -65,8 +65,9 @@ export class RedisDevices implements DeviceIndexSource {
   }
 
   /**
-   * One round trip for the whole batch: Lua calls grouped by hash slot (any grouping when
-   * standalone) and the index update, all sent together. Returns how many readings were stale.
+   * Lua calls of up to DEVICES_PER_CALL devices grouped by hash slot (any grouping when
+   * standalone), each sent as soon as it is full, then the index update; one wait for all the
+   * replies. Returns how many readings were stale.
    */
   async #write(updates: readonly DeviceUpdate[]): Promise<number> {
     const groups = new Map<number, { keys: string[]; args: Arg[] }>();
@@ -91,6 +92,7 @@ export class RedisDevices implements DeviceIndexSource {
       if (g.keys.length === 2 * DEVICES_PER_CALL) {
         send(g);
         groups.delete(slot);
+        await flushWrites();
       }
     }
     for (const g of groups.values()) send(g);
@@ -190,4 +192,12 @@ export class RedisDevices implements DeviceIndexSource {
 /** A digest of the metadata fields: equal fingerprints let a write move only `last_updated`. */
 function fingerprint(metadataBody: string): string {
   return hash('sha1', metadataBody, 'base64').slice(0, FINGERPRINT_WIDTH);
+}
+
+/**
+ * Lets the event loop write out the calls already sent: a call is larger than the socket buffer,
+ * so without this Redis would wait for the whole batch to be encoded instead of working alongside.
+ */
+function flushWrites(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
