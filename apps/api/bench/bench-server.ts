@@ -2,10 +2,9 @@
 import { loadEnv } from '../src/env.js';
 import { createLogger } from '../src/logger.js';
 import { startApi } from '../src/server.js';
+import { answerBench } from './child.js';
 
 const env = loadEnv(process.env);
 const api = await startApi(env, createLogger(env.LOG_LEVEL));
 process.send?.({ port: api.port });
-process.on('message', (message) => {
-  if (message === 'stop') void api.close().then(() => process.exit(0));
-});
+answerBench(() => api.close());

@@ -13,15 +13,17 @@ import { fileURLToPath } from 'node:url';
 import { createCacheClient, type Reading, timestampFromMillis } from '@org/cache-client';
 import { startRedis } from '@org/cache-testkit';
 import { it } from 'vitest';
+import type { CpuReply } from './child.js';
 import type { LoadConfig, LoadResult } from './load-config.js';
+import { combine, type Measured, row, spread } from './report.js';
 import { runWrk, wrkAvailable } from './wrk.js';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 100_000);
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const DURATION = Number(process.env.BENCH_DURATION ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 /** The measured seconds are split into alternating rounds, so a busy moment of the machine hits both targets alike. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const GENERATOR = process.env.BENCH_LOAD ?? (wrkAvailable() ? 'wrk' : 'autocannon');
 if (GENERATOR !== 'wrk' && GENERATOR !== 'autocannon')
   throw new Error(`BENCH_LOAD must be wrk or autocannon, not ${GENERATOR}`);
@@ -87,28 +89,28 @@ async function load(config: LoadConfig): Promise<LoadResult> {
   return result;
 }
 
-/** Rounds together: mean throughput; latency percentiles of the worst round (conservative). */
-function combine(rounds: LoadResult[]): LoadResult {
-  const total = rounds.reduce((n, r) => n + r.total, 0);
-  const worst = (k: 'p50' | 'p90' | 'p99' | 'max') => Math.max(...rounds.map((r) => r[k]));
-  return {
-    requestsPerSecond: rounds.reduce((n, r) => n + r.requestsPerSecond, 0) / rounds.length,
-    total,
-    p50: worst('p50'),
-    p90: worst('p90'),
-    p99: worst('p99'),
-    max: worst('max'),
-    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
-    errors: rounds.reduce((n, r) => n + r.errors, 0),
-    timeouts: rounds.reduce((n, r) => n + r.timeouts, 0),
-  };
+/** The server's CPU time so far (user + system, µs). */
+async function cpuOf(server: ChildProcess): Promise<number> {
+  const reply = new Promise<CpuReply>((resolve) => {
+    const onMessage = (m: unknown) => {
+      if (typeof m === 'object' && m !== null && 'cpu' in m) {
+        server.off('message', onMessage);
+        resolve(m as CpuReply);
+      }
+    };
+    server.on('message', onMessage);
+  });
+  server.send('cpu');
+  const { cpu } = await reply;
+  return cpu.user + cpu.system;
 }
 
-const millis = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 1)).padStart(5);
-const row = (name: string, r: LoadResult) =>
-  `${name.padEnd(34)} ${r.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${millis(r.p50)} ms   p99 ${millis(
-    r.p99,
-  )} ms   max ${millis(r.max)} ms   non-2xx ${r.non2xx}   errors ${r.errors}`;
+async function measure(server: ChildProcess, config: LoadConfig): Promise<Measured> {
+  const before = await cpuOf(server);
+  const result = await load(config);
+  const used = (await cpuOf(server)) - before;
+  return { ...result, serverCpuUsPerRequest: used / Math.max(1, result.total) };
+}
 
 async function main(): Promise<void> {
   const redis = await startRedis();
@@ -164,16 +166,17 @@ async function main(): Promise<void> {
     console.log(
       `measuring with ${GENERATOR}: ${CONNECTIONS} connections, ${DURATION} s each in ${ROUNDS} alternating rounds, random ids of ${DEVICES} devices`,
     );
-    const deviceRounds: LoadResult[] = [];
-    const bareRounds: LoadResult[] = [];
+    const deviceRounds: Measured[] = [];
+    const bareRounds: Measured[] = [];
     const roundSeconds = DURATION / ROUNDS;
     for (let r = 0; r < ROUNDS; r++) {
-      deviceRounds.push(await load({ ...device, duration: roundSeconds }));
-      bareRounds.push(await load({ ...ceiling, duration: roundSeconds }));
+      deviceRounds.push(await measure(api, { ...device, duration: roundSeconds }));
+      bareRounds.push(await measure(bare, { ...ceiling, duration: roundSeconds }));
     }
     const deviceResult = combine(deviceRounds);
     const bareResult = combine(bareRounds);
     const limited = (process.env.BENCH_RATE_LIMIT ?? 'true') === 'true' ? ', rate limit' : '';
+    const ratios = deviceRounds.map((d, r) => d.requestsPerSecond / bareRounds[r]!.requestsPerSecond);
     for (let r = 0; r < ROUNDS; r++) {
       console.log(row(`  round ${r + 1}: device`, deviceRounds[r]!));
       console.log(row(`  round ${r + 1}: bare`, bareRounds[r]!));
@@ -181,8 +184,16 @@ async function main(): Promise<void> {
     console.log(row(`GET /api/devices/{id} (auth, logs, metrics${limited})`, deviceResult));
     console.log(row('GET /bare/{id} (bare Hono)', bareResult));
     const ratio = deviceResult.requestsPerSecond / bareResult.requestsPerSecond;
-    console.log(`ratio device/bare: ${(ratio * 100).toFixed(0)}%`);
-    console.log(JSON.stringify({ generator: GENERATOR, device: deviceResult, bare: bareResult, ratio }));
+    console.log(`ratio device/bare: ${(ratio * 100).toFixed(0)}% (per round: ${spread(ratios)})`);
+    console.log(
+      JSON.stringify({
+        generator: GENERATOR,
+        device: deviceResult,
+        bare: bareResult,
+        ratio,
+        roundRatios: ratios,
+      }),
+    );
   } finally {
     if (api) await stopChild(api);
     if (bare) await stopChild(bare);
