@@ -1,17 +1,40 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { CellCounter, type CounterCell } from './counter-cells.js';
 
-type Child = { inc(n?: number): void };
 type HistogramChild = { observe(v: number): void };
 
-/** Prometheus metrics of one app. Label children are cached so that the hot path only increments. */
+/** The metrics of one route pattern and method, bound once: recording a request only adds to numbers. */
+export class RouteMetrics {
+  readonly #latency: HistogramChild;
+  readonly #byStatus = new Map<number, CounterCell>();
+  readonly #cellOf: (status: number) => CounterCell;
+
+  constructor(latency: HistogramChild, cellOf: (status: number) => CounterCell) {
+    this.#latency = latency;
+    this.#cellOf = cellOf;
+  }
+
+  observe(status: number, seconds: number): void {
+    let cell = this.#byStatus.get(status);
+    if (cell === undefined) {
+      cell = this.#cellOf(status);
+      this.#byStatus.set(status, cell);
+    }
+    cell.inc();
+    this.#latency.observe(seconds);
+  }
+}
+
+/** Prometheus metrics of one app. Label sets are bound once, so that the hot path only adds. */
 export class ApiMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({
+  readonly #requests = new CellCounter({
     name: 'cache_api_requests_total',
     help: 'HTTP requests by method, route pattern and status',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [this.registry],
   });
+  readonly requests = this.#requests.counter;
   readonly latency = new Histogram({
     name: 'cache_api_request_duration_seconds',
     help: 'HTTP request latency by method and route pattern',
@@ -19,12 +42,13 @@ export class ApiMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
-  readonly lookups = new Counter({
+  readonly #lookups = new CellCounter({
     name: 'cache_api_lookups_total',
     help: 'Cache reads by tenant (`devices` for device reads) and result (hit or miss)',
     labelNames: ['tenant', 'result'] as const,
     registers: [this.registry],
   });
+  readonly lookups = this.#lookups.counter;
   readonly backendErrors = new Counter({
     name: 'cache_api_backend_errors_total',
     help: 'Backend (Redis) failures by error code and operation',
@@ -36,8 +60,10 @@ export class ApiMetrics {
     help: 'Requests refused with 429',
     registers: [this.registry],
   });
-  readonly #routeChildren = new Map<string, { latency: HistogramChild; byStatus: Map<number, Child> }>();
-  readonly #lookupChildren = new Map<string, Child>();
+  /** By route pattern, then method. */
+  readonly #routes = new Map<string, Map<string, RouteMetrics>>();
+  /** By tenant, then result. */
+  readonly #lookupCells = new Map<string, Map<'hit' | 'miss', CounterCell>>();
 
   /** `defaultMetrics`: also export process metrics (CPU, memory, event loop lag, GC); the server turns it on. */
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -45,34 +71,39 @@ export class ApiMetrics {
       collectDefaultMetrics({ register: this.registry, prefix: 'cache_api_' });
   }
 
-  observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const lk = `${method} ${route}`;
-    let children = this.#routeChildren.get(lk);
-    if (!children) {
-      children = { latency: this.latency.labels(method, route), byStatus: new Map() };
-      this.#routeChildren.set(lk, children);
+  /** The metrics of a route pattern and method (made on first use, then the same object). */
+  route(method: string, route: string): RouteMetrics {
+    let byMethod = this.#routes.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.#routes.set(route, byMethod);
     }
-    let counter = children.byStatus.get(status);
-    if (!counter) {
-      counter = this.requests.labels(method, route, String(status));
-      children.byStatus.set(status, counter);
+    let bound = byMethod.get(method);
+    if (bound === undefined) {
+      bound = new RouteMetrics(this.latency.labels(method, route), (status) =>
+        this.#requests.cell({ method, route, status: String(status) }),
+      );
+      byMethod.set(method, bound);
     }
-    counter.inc();
-    children.latency.observe(seconds);
+    return bound;
   }
 
   lookup(tenant: string, hits: number, misses: number): void {
-    if (hits > 0) this.#lookupChild(tenant, 'hit').inc(hits);
-    if (misses > 0) this.#lookupChild(tenant, 'miss').inc(misses);
+    if (hits > 0) this.#lookupCell(tenant, 'hit').inc(hits);
+    if (misses > 0) this.#lookupCell(tenant, 'miss').inc(misses);
   }
 
-  #lookupChild(tenant: string, result: 'hit' | 'miss'): Child {
-    const k = `${tenant}\u0000${result}`;
-    let child = this.#lookupChildren.get(k);
-    if (!child) {
-      child = this.lookups.labels(tenant, result);
-      this.#lookupChildren.set(k, child);
+  #lookupCell(tenant: string, result: 'hit' | 'miss'): CounterCell {
+    let byResult = this.#lookupCells.get(tenant);
+    if (byResult === undefined) {
+      byResult = new Map();
+      this.#lookupCells.set(tenant, byResult);
     }
-    return child;
+    let cell = byResult.get(result);
+    if (cell === undefined) {
+      cell = this.#lookups.cell({ tenant, result });
+      byResult.set(result, cell);
+    }
+    return cell;
   }
 }

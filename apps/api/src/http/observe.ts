@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Logger } from '../logger.js';
-import type { ApiMetrics } from '../metrics.js';
+import type { ApiMetrics, RouteMetrics } from '../metrics.js';
 import { type AppEnv, requestHeader } from './context.js';
 
 /** A caller's request id is kept only when it is short and printable. */
@@ -19,11 +19,33 @@ export function routeLabel(c: Context<AppEnv>): string {
   return 'unmatched';
 }
 
+/** What `observe` records a request with, bound once per method and route pattern. */
+interface RouteObserver {
+  metrics: RouteMetrics;
+  /** A child logger with `method` and `route` bound (serialized once, not per line). */
+  log: Logger;
+}
+
 /**
  * First middleware: takes or makes `X-Request-ID` and `X-Correlation-ID` (which defaults to the
  * request id), echoes both, and after the response records the Prometheus metrics and one JSON access-log line (no path, token or value).
  */
 export function observe(logger: Logger, metrics: ApiMetrics): MiddlewareHandler<AppEnv> {
+  /** By route pattern, then method. */
+  const observers = new Map<string, Map<string, RouteObserver>>();
+  const observerOf = (method: string, route: string): RouteObserver => {
+    let byMethod = observers.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      observers.set(route, byMethod);
+    }
+    let observer = byMethod.get(method);
+    if (observer === undefined) {
+      observer = { metrics: metrics.route(method, route), log: logger.child({ method, route }) };
+      byMethod.set(method, observer);
+    }
+    return observer;
+  };
   return async (c, next) => {
     const start = performance.now();
     const given = requestHeader(c, 'x-request-id');
@@ -40,14 +62,12 @@ export function observe(logger: Logger, metrics: ApiMetrics): MiddlewareHandler<
       for (const [name, value] of Object.entries(c.get('headers'))) c.res.headers.set(name, value);
     }
     const seconds = (performance.now() - start) / 1000;
-    const route = routeLabel(c);
+    const observer = observerOf(c.req.method, routeLabel(c));
     const status = c.res.status;
-    metrics.observeRequest(c.req.method, route, status, seconds);
-    if (logger.isLevelEnabled('info')) {
+    observer.metrics.observe(status, seconds);
+    if (observer.log.isLevelEnabled('info')) {
       const line: Record<string, unknown> = {
         request_id: requestId,
-        method: c.req.method,
-        route,
         status,
         ms: Math.round(seconds * 100_000) / 100,
       };
@@ -56,7 +76,7 @@ export function observe(logger: Logger, metrics: ApiMetrics): MiddlewareHandler<
       if (principal !== undefined) line.principal = principal.id;
       const tenant = c.get('tenant');
       if (tenant !== undefined) line.tenant = tenant;
-      logger.info(line, 'request');
+      observer.log.info(line, 'request');
     }
   };
 }
