@@ -1,5 +1,5 @@
 import type { Scope } from './scopes.js';
-import { ADMIN_SCOPE, DEFAULT_TOKEN_SCOPES } from './scopes.js';
+import { ADMIN_SCOPE, DEFAULT_TOKEN_SCOPES, DEVICE_SCOPES } from './scopes.js';
 
 /** Who is calling, once the bearer credential is checked. Never holds the credential itself. */
 export interface Principal {
@@ -19,6 +19,8 @@ export function makePrincipal(
   tenants: Iterable<string> | null,
 ): Principal {
   const set = new Set(scopes);
+  // Device state belongs to no tenant: a token limited to some tenants may never write or repair it.
+  if (tenants !== null) for (const s of DEVICE_SCOPES) set.delete(s);
   return {
     id,
     kind,

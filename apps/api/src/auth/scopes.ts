@@ -8,6 +8,10 @@ export const SCOPES = [
   'cache:flush',
   'cache:reload',
   'metrics:read',
+  /** Writes device state (readings, metadata): never held by a token limited to some tenants. */
+  'devices:write',
+  /** Repairs device state (reset a device, list devices stamped in the future). */
+  'devices:admin',
   'cache:admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -15,8 +19,13 @@ export const Scope = z.enum(SCOPES);
 
 export const ADMIN_SCOPE: Scope = 'cache:admin';
 
-/** Scopes of a static token declared without any (every scope but admin). */
-export const DEFAULT_TOKEN_SCOPES: readonly Scope[] = SCOPES.filter((s) => s !== ADMIN_SCOPE);
+/** Scopes of a static token declared without any (every scope but the two admin ones). */
+export const DEFAULT_TOKEN_SCOPES: readonly Scope[] = SCOPES.filter(
+  (s) => s !== ADMIN_SCOPE && s !== 'devices:admin',
+);
+
+/** Scopes over device state, which is shared by every tenant: a tenant-restricted token never holds them. */
+export const DEVICE_SCOPES: ReadonlySet<Scope> = new Set<Scope>(['devices:write', 'devices:admin']);
 
 const KNOWN = new Set<string>(SCOPES);
 
