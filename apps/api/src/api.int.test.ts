@@ -99,7 +99,7 @@ describe('every route over a real Redis, auth off', () => {
     expect((await api.call('GET', '/metrics')).status).toBe(200);
     expect((await api.call('GET', '/openapi.json')).status).toBe(200);
     expect((await api.call('GET', '/docs')).status).toBe(200);
-    expect((await api.call('POST', '/api/v2/cache/flush')).status).toBe(200);
+    expect((await api.call('POST', '/api/v2/cache/flush', { body: { scope: 'all' } })).status).toBe(200);
     expect((await (await api.call('GET', '/api/stats')).json()).total_devices).toBe(0);
   });
 

@@ -15,13 +15,10 @@ import { MemoryRateLimiter, type RateLimiter } from './limits/rate-limiter.js';
 import { RedisRateLimiter } from './limits/redis-rate-limiter.js';
 import type { Logger } from './logger.js';
 import { ApiMetrics } from './metrics.js';
-import { registerCacheV1 } from './routes/cache-v1.js';
-import { registerCacheV2 } from './routes/cache-v2.js';
+import { registerRoutes } from './route-table/registrar.js';
+import type { AnyRoute } from './route-table/route.js';
+import { API_ROUTES } from './route-table/table.js';
 import type { RouteDeps } from './routes/deps.js';
-import { registerDeviceReads } from './routes/devices.js';
-import { registerDeviceWrites } from './routes/devices-write.js';
-import { registerHealth, registerLiveness } from './routes/health.js';
-import { registerDocs, registerMetrics } from './routes/ops.js';
 
 export const API_VERSION = '0.1.0';
 
@@ -40,6 +37,8 @@ export interface CreateAppOptions {
   /** Serve /docs and /openapi.json without a token. */
   docsPublic?: boolean;
   isDraining?: () => boolean;
+  /** Default: every route of the API (`API_ROUTES`). */
+  routes?: readonly AnyRoute[];
 }
 
 /** The rate limiter that shares counts between API instances when they share a Redis. */
@@ -66,7 +65,11 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
     version: API_VERSION,
     startedAt: Date.now(),
     isDraining: options.isDraining ?? (() => false),
+    routes: options.routes ?? API_ROUTES,
   };
+  // Open routes are served before authentication; every other route after it, the limits and the body cap.
+  const open = (r: AnyRoute) =>
+    r.access === 'none' || (r.publicWithDocs === true && options.docsPublic === true);
   const limiter = options.rateLimiter ?? defaultRateLimiter(options.client, limits);
 
   const app = new Hono<AppEnv>();
@@ -104,8 +107,7 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
     );
   }
 
-  registerLiveness(app, deps);
-  if (options.docsPublic) registerDocs(app, deps);
+  registerRoutes(app, deps.routes.filter(open), deps);
   app.use('*', authenticate(auth));
   const limitBody = bodyLimit({
     maxSize: limits.maxBodyBytes,
@@ -118,12 +120,10 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   );
   if (limiter) app.use('/api/*', rateLimit(limiter, logger, metrics));
 
-  registerHealth(app, deps);
-  if (!options.docsPublic) registerDocs(app, deps);
-  registerMetrics(app, deps);
-  registerDeviceReads(app, deps);
-  registerDeviceWrites(app, deps);
-  registerCacheV1(app, deps);
-  registerCacheV2(app, deps);
+  registerRoutes(
+    app,
+    deps.routes.filter((r) => !open(r)),
+    deps,
+  );
   return app;
 }

@@ -1,85 +1,122 @@
-import { assertTenant, ForbiddenError, type JsonValue, NotFoundError } from '@org/cache-core';
-import type { Context, Hono } from 'hono';
-import { requireScope, requireTenant } from '../auth/middleware.js';
-import type { AppEnv } from '../http/context.js';
-import { json } from '../http/respond.js';
-import { readBody } from '../http/validate.js';
-import { V1InvalidateBody, V1SetBody } from '../schemas/cache.js';
-import type { RouteDeps } from './deps.js';
-import { entryLocation, lookupEntry, respondWithEntry } from './entries.js';
+import { type JsonValue, NotFoundError } from '@org/cache-core';
+import { PARAM } from '../route-table/params.js';
+import { defineRoute, named } from '../route-table/route.js';
+import {
+  V1CountResponse,
+  V1DeleteResponse,
+  V1Entry,
+  V1InvalidateBody,
+  V1InvalidateResponse,
+  V1SetBody,
+  V1SetResponse,
+} from '../schemas/cache.js';
+import { entryLocation, entryReply, lookupEntry } from './entries.js';
+
+export const V1_TAG = 'Generic cache v1';
 
 /** The seed's generic cache: tenant from `X-Tenant-ID`, plain JSON answers. */
-export function registerCacheV1(app: Hono<AppEnv>, deps: RouteDeps): void {
-  const { client } = deps;
-
-  app.post('/api/v1/cache/invalidate', async (c) => {
-    requireScope(c, 'cache:delete');
-    const tenant = requireTenant(c);
-    c.set('operation', 'invalidate');
-    const { pattern } = await readBody(c, V1InvalidateBody);
-    c.set('subjectKey', pattern);
-    const deleted = await client.forTenant(tenant).invalidate(pattern);
-    return json(c, { tenant, pattern, deleted });
-  });
-
-  app.get('/api/v1/cache/:key', async (c) => {
-    requireScope(c, 'cache:read');
-    const tenant = requireTenant(c);
-    const key = c.req.param('key');
-    c.set('operation', 'get');
-    c.set('subjectKey', key);
-    const entry = await lookupEntry(deps, tenant, key);
-    return respondWithEntry(c, entry, entry);
-  });
-
-  app.post('/api/v1/cache', async (c) => {
-    requireScope(c, 'cache:write');
-    const tenant = requireTenant(c);
-    c.set('operation', 'set');
-    const body = await readBody(c, V1SetBody);
-    c.set('subjectKey', body.key);
-    const [entry] = await client
-      .forTenant(tenant)
-      .setMany([{ key: body.key, value: body.value as JsonValue, ttl: body.ttl }]);
-    const { value: _value, ...stored } = entry!;
-    return json(c, { ...stored, tenant }, stored.version === 1 ? 201 : 200, {
-      location: entryLocation('/api/v1/cache', body.key),
-    });
-  });
-
-  // DELETE /tenant/{tenant_id} is served here too: the RegExpRouter refuses a fixed path beside a
-  // parameter at the same place.
-  app.delete('/api/v1/cache/:key/:tenant_id?', async (c) => {
-    const key = c.req.param('key');
-    const tenantId = c.req.param('tenant_id');
-    if (tenantId !== undefined) {
-      if (key !== 'tenant') throw new NotFoundError(`no route for DELETE ${c.req.path}`);
-      c.set('route', '/api/v1/cache/tenant/:tenant_id');
-      return clearTenant(c, tenantId);
-    }
-    c.set('route', '/api/v1/cache/:key');
-    requireScope(c, 'cache:delete');
-    const tenant = requireTenant(c);
-    c.set('operation', 'delete');
-    c.set('subjectKey', key);
-    if (!(await client.forTenant(tenant).delete(key))) throw new NotFoundError(`key ${key} not found`);
-    return json(c, { key, deleted: true });
-  });
-
-  async function clearTenant(c: Context<AppEnv>, tenantId: string): Promise<Response> {
-    requireScope(c, 'cache:delete');
-    const caller = requireTenant(c);
-    c.set('operation', 'clearTenant');
-    const target = assertTenant(tenantId);
-    if (target !== caller && !c.get('principal').admin) {
-      throw new ForbiddenError(
-        `tenant ${target} is not the caller's tenant (${caller}); clearing it needs the admin scope`,
-        {
-          details: { tenant: target },
-        },
-      );
-    }
-    const deleted = await client.forTenant(target).clearTenant();
-    return json(c, { tenant: target, deleted });
-  }
-}
+export const CACHE_V1_ROUTES = [
+  defineRoute({
+    method: 'POST',
+    path: '/api/v1/cache/invalidate',
+    operation: 'invalidate',
+    summary: "Delete the tenant's keys matching a glob",
+    tag: V1_TAG,
+    access: 'cache:delete',
+    tenant: 'header',
+    params: {},
+    body: named('V1InvalidateRequest', V1InvalidateBody),
+    response: { status: 200, schema: named('V1InvalidateResponse', V1InvalidateResponse) },
+    errors: [400],
+    envelope: 'plain',
+    handler:
+      ({ client }) =>
+      async ({ c, tenant, body: { pattern } }) => {
+        c.set('subjectKey', pattern);
+        const deleted = await client.forTenant(tenant!).invalidate(pattern);
+        return { body: { tenant, pattern, deleted } };
+      },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v1/cache/{key}',
+    operation: 'get',
+    summary: 'Read a key',
+    tag: V1_TAG,
+    access: 'cache:read',
+    tenant: 'header',
+    params: { key: PARAM.key },
+    response: { status: 200, schema: named('CacheEntry', V1Entry) },
+    errors: [304, 400, 404],
+    envelope: 'plain',
+    handler:
+      (deps) =>
+      async ({ tenant, params: { key } }) => {
+        const entry = await lookupEntry(deps, tenant!, key);
+        return entryReply(entry, entry);
+      },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v1/cache',
+    operation: 'set',
+    summary: 'Set a key ({key, value, ttl}); 201 when new, 200 when replaced',
+    tag: V1_TAG,
+    access: 'cache:write',
+    tenant: 'header',
+    params: {},
+    body: named('V1SetRequest', V1SetBody),
+    response: { status: 201, schema: named('V1SetResponse', V1SetResponse) },
+    errors: [400, 413],
+    envelope: 'plain',
+    handler:
+      ({ client }) =>
+      async ({ c, tenant, body }) => {
+        c.set('subjectKey', body.key);
+        const [entry] = await client
+          .forTenant(tenant!)
+          .setMany([{ key: body.key, value: body.value as JsonValue, ttl: body.ttl }]);
+        const { value: _value, ...stored } = entry!;
+        return {
+          body: { ...stored, tenant },
+          status: stored.version === 1 ? 201 : 200,
+          headers: { location: entryLocation('/api/v1/cache', body.key) },
+        };
+      },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/api/v1/cache/{key}',
+    operation: 'delete',
+    summary: 'Delete a key',
+    tag: V1_TAG,
+    access: 'cache:delete',
+    tenant: 'header',
+    params: { key: PARAM.key },
+    response: { status: 200, schema: named('V1DeleteResponse', V1DeleteResponse) },
+    errors: [400, 404],
+    envelope: 'plain',
+    handler:
+      ({ client }) =>
+      async ({ tenant, params: { key } }) => {
+        if (!(await client.forTenant(tenant!).delete(key))) throw new NotFoundError(`key ${key} not found`);
+        return { body: { key, deleted: true } };
+      },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/api/v1/cache/tenant/{tenant_id}',
+    operation: 'clearTenant',
+    summary: "Delete every key of a tenant (the caller's own X-Tenant-ID, or any with cache:admin)",
+    tag: V1_TAG,
+    access: 'cache:delete',
+    tenant: 'header+path',
+    params: { tenant_id: PARAM.tenantId },
+    response: { status: 200, schema: named('V1CountResponse', V1CountResponse) },
+    errors: [400],
+    envelope: 'plain',
+    handler:
+      ({ client }) =>
+      async ({ tenant }) => ({ body: { tenant, deleted: await client.forTenant(tenant!).clearTenant() } }),
+  }),
+];

@@ -126,9 +126,17 @@ describe('generic cache v2 (interface-control document)', () => {
       status: 'success',
       data: { enabled: false, static_tokens: 0 },
     });
-    const flush = await t.call('POST', '/api/v2/cache/flush');
-    expect(await flush.json()).toMatchObject({ status: 'success', data: { flushed: true } });
+    await t.call('PUT', '/api/v2/cache/k', { tenant: 'globex', body: { value: 2 } });
+    const flush = await t.call('POST', '/api/v2/cache/flush', A);
+    expect(await flush.json()).toMatchObject({
+      status: 'success',
+      data: { flushed: true, scope: 'tenant', tenant: 'acme', deleted: 1 },
+    });
     expect((await t.call('GET', '/api/v2/cache/k', A)).status).toBe(404);
+    expect((await t.call('GET', '/api/v2/cache/k', { tenant: 'globex' })).status).toBe(200);
+    const all = await t.call('POST', '/api/v2/cache/flush', { body: { scope: 'all' } });
+    expect(await all.json()).toMatchObject({ status: 'success', data: { flushed: true, scope: 'all' } });
+    expect((await t.call('GET', '/api/v2/cache/k', { tenant: 'globex' })).status).toBe(404);
   });
 
   it('reads keys named like fixed routes through the batch route', async () => {

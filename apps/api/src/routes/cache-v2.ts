@@ -1,167 +1,264 @@
 import {
   assertCacheKey,
-  ForbiddenError,
   type JsonValue,
   NotFoundError,
   TooLargeError,
   ValidationError,
 } from '@org/cache-core';
-import type { Context, Hono } from 'hono';
-import { requireScope, requireTenant } from '../auth/middleware.js';
-import type { AppEnv } from '../http/context.js';
-import { json } from '../http/respond.js';
-import { readBody, readQuery } from '../http/validate.js';
-import { V2BatchBody, V2ListQuery, V2SetBody } from '../schemas/cache.js';
-import type { RouteDeps } from './deps.js';
-import { entryLocation, entryMetadata, lookupEntry, respondWithEntry } from './entries.js';
+import { PARAM } from '../route-table/params.js';
+import { defineRoute, named } from '../route-table/route.js';
+import {
+  V2BatchBody,
+  V2BatchResponse,
+  V2DeleteResponse,
+  V2Entry,
+  V2FlushBody,
+  V2FlushResponse,
+  V2KeyPage,
+  V2ListQuery,
+  V2SetBody,
+  V2SetResponse,
+  V2Simple,
+  V2Stats,
+} from '../schemas/cache.js';
+import { entryLocation, entryMetadata, entryReply, lookupEntry } from './entries.js';
 import { healthBody } from './health.js';
 
+export const V2_TAG = 'Generic cache v2';
+
 const now = () => new Date().toISOString();
+const key = { key: PARAM.key };
 
-/** The interface-control document's cache: `{status, data, metadata}` answers. */
-export function registerCacheV2(app: Hono<AppEnv>, deps: RouteDeps): void {
-  const { client, metrics, limits, auth, logger } = deps;
-
-  // GET stats, health and pattern/{pattern} are served by the GET /{key} route: the RegExpRouter
-  // (the fastest) refuses a fixed path beside a parameter at the same place. They take precedence
-  // over keys of those names (the http transport reads such keys through the batch route).
-  const stats = async (c: Context<AppEnv>) => {
-    requireScope(c, 'cache:read');
-    const tenant = requireTenant(c);
-    c.set('operation', 'stats');
-    const data = await client.forTenant(tenant).stats();
-    return json(c, { status: 'success', data, metadata: { timestamp: now() } });
-  };
-
-  const health = async (c: Context<AppEnv>) => {
-    c.set('operation', 'health');
-    const { body, healthy } = await healthBody(deps);
-    return json(c, { status: 'success', data: body, metadata: { timestamp: now() } }, healthy ? 200 : 503);
-  };
-
-  app.post('/api/v2/cache/flush', async (c) => {
-    requireScope(c, 'cache:flush');
-    c.set('operation', 'flush');
-    const principal = c.get('principal');
-    if (principal.tenants !== null && !principal.admin) {
-      throw new ForbiddenError('flush clears every tenant; a token limited to some tenants may not do it');
-    }
-    await client.flush();
-    logger.warn({ principal: principal.id, request_id: c.get('requestId') }, 'cache flushed');
-    return json(c, { status: 'success', data: { flushed: true }, metadata: { timestamp: now() } });
-  });
-
-  app.post('/api/v2/cache/reload', async (c) => {
-    requireScope(c, 'cache:reload');
-    c.set('operation', 'reload');
-    let summary: Awaited<ReturnType<typeof auth.reload>>;
-    try {
-      summary = await auth.reload();
-    } catch (error) {
-      throw new ValidationError(`reload failed, the previous settings stay: ${(error as Error).message}`);
-    }
-    logger.info({ principal: c.get('principal').id, ...summary }, 'auth settings reloaded');
-    return json(c, { status: 'success', data: summary, metadata: { timestamp: now() } });
-  });
-
-  app.post('/api/v2/cache/batch', async (c) => {
-    const tenant = requireTenant(c);
-    const body = await readBody(c, V2BatchBody);
-    const count = body.operation === 'set' ? body.items.length : body.keys.length;
-    c.set('operation', `batch-${body.operation}`);
-    if (count > limits.maxBatch) {
-      throw new TooLargeError(`at most ${limits.maxBatch} keys per batch`, {
-        details: { count, max: limits.maxBatch },
-      });
-    }
-    if (body.operation === 'get') {
-      requireScope(c, 'cache:read');
-      const entries = await client.forTenant(tenant).getMany(body.keys);
-      let found = 0;
-      const items = entries.map((e, i) => {
-        if (e === null) return { key: body.keys[i]!, found: false };
-        found++;
-        return { key: e.key, found: true, data: e.value, metadata: entryMetadata(e) };
-      });
-      metrics.lookup(tenant, found, entries.length - found);
-      return json(c, { status: 'success', data: { items }, metadata: { operation: 'get', count, found } });
-    }
-    if (body.operation === 'set') {
-      requireScope(c, 'cache:write');
-      const entries = await client
-        .forTenant(tenant)
-        .setMany(body.items.map((i) => ({ key: i.key, value: i.value as JsonValue, ttl: i.ttl })));
-      const items = entries.map((e) => ({ key: e.key, found: true, metadata: entryMetadata(e) }));
-      return json(c, { status: 'success', data: { items }, metadata: { operation: 'set', count } });
-    }
-    requireScope(c, 'cache:delete');
-    const deleted = await client.transport.kvDelete(tenant, body.keys.map(assertCacheKey));
-    return json(c, { status: 'success', data: { deleted }, metadata: { operation: 'delete', count } });
-  });
-
-  const listKeys = async (c: Context<AppEnv>, pattern: string) => {
-    requireScope(c, 'cache:read');
-    const tenant = requireTenant(c);
-    c.set('operation', 'listKeys');
-    c.set('subjectKey', pattern);
-    const q = readQuery(c, V2ListQuery);
-    const page = await client
-      .forTenant(tenant)
-      .listKeys(pattern, { limit: q.limit, cursor: q.cursor ?? null });
-    return json(c, { status: 'success', data: page, metadata: { pattern, count: page.keys.length } });
-  };
-
-  app.get('/api/v2/cache/:key/:pattern?', async (c) => {
-    const key = c.req.param('key');
-    const pattern = c.req.param('pattern');
-    if (pattern !== undefined) {
-      if (key !== 'pattern') throw new NotFoundError(`no route for GET ${c.req.path}`);
-      c.set('route', '/api/v2/cache/pattern/:pattern');
-      return listKeys(c, pattern);
-    }
-    if (key === 'stats' || key === 'health') {
-      c.set('route', `/api/v2/cache/${key}`);
-      return key === 'stats' ? stats(c) : health(c);
-    }
-    c.set('route', '/api/v2/cache/:key');
-    requireScope(c, 'cache:read');
-    const tenant = requireTenant(c);
-    c.set('operation', 'get');
-    c.set('subjectKey', key);
-    const entry = await lookupEntry(deps, tenant, key);
-    return respondWithEntry(c, entry, {
-      status: 'success',
-      key,
-      data: entry.value,
-      metadata: entryMetadata(entry),
-    });
-  });
-
-  app.put('/api/v2/cache/:key', async (c) => {
-    requireScope(c, 'cache:write');
-    const tenant = requireTenant(c);
-    const key = c.req.param('key');
-    c.set('operation', 'set');
-    c.set('subjectKey', key);
-    const body = await readBody(c, V2SetBody);
-    const [entry] = await client
-      .forTenant(tenant)
-      .setMany([{ key, value: body.value as JsonValue, ttl: body.ttl }]);
-    return json(
-      c,
-      { status: 'success', key, data: null, metadata: entryMetadata(entry!) },
-      entry!.version === 1 ? 201 : 200,
-      { location: entryLocation('/api/v2/cache', key) },
-    );
-  });
-
-  app.delete('/api/v2/cache/:key', async (c) => {
-    requireScope(c, 'cache:delete');
-    const tenant = requireTenant(c);
-    const key = c.req.param('key');
-    c.set('operation', 'delete');
-    c.set('subjectKey', key);
-    if (!(await client.forTenant(tenant).delete(key))) throw new NotFoundError(`key ${key} not found`);
-    return json(c, { status: 'success', key, data: { deleted: true }, metadata: { deleted_at: now() } });
-  });
-}
+/**
+ * The interface-control document's cache: `{status, data, metadata}` answers. `stats`, `health`
+ * and `pattern/{pattern}` take precedence over keys of those names in `GET /api/v2/cache/{key}`
+ * (such keys are read through the batch route).
+ */
+export const CACHE_V2_ROUTES = [
+  defineRoute({
+    method: 'POST',
+    path: '/api/v2/cache/flush',
+    operation: 'flush',
+    summary:
+      'Delete every key of the caller\'s tenant (X-Tenant-ID); `{"scope": "all"}` deletes everything (devices and every tenant) and needs a token not limited to some tenants',
+    tag: V2_TAG,
+    access: 'cache:flush',
+    tenant: 'header-or-all',
+    params: {},
+    body: named('V2FlushRequest', V2FlushBody),
+    bodyOptional: true,
+    response: { status: 200, schema: named('V2FlushResponse', V2FlushResponse) },
+    errors: [400],
+    envelope: 'v2',
+    handler:
+      ({ client, logger }) =>
+      async ({ c, principal, tenant }) => {
+        const log = { principal: principal.id, request_id: c.get('requestId'), tenant };
+        if (tenant === null) {
+          await client.flush();
+          logger.warn(log, 'cache flushed (every tenant and device)');
+          return { body: { data: { flushed: true, scope: 'all' }, metadata: { timestamp: now() } } };
+        }
+        const deleted = await client.forTenant(tenant).clearTenant();
+        logger.info(log, 'tenant flushed');
+        return {
+          body: { data: { flushed: true, scope: 'tenant', tenant, deleted }, metadata: { timestamp: now() } },
+        };
+      },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v2/cache/reload',
+    operation: 'reload',
+    summary: 'Re-read the token file and JWT key file',
+    tag: V2_TAG,
+    access: 'cache:reload',
+    tenant: 'none',
+    params: {},
+    response: { status: 200, schema: named('V2Simple', V2Simple) },
+    errors: [400],
+    envelope: 'v2',
+    handler:
+      ({ auth, logger }) =>
+      async ({ principal }) => {
+        let summary: Awaited<ReturnType<typeof auth.reload>>;
+        try {
+          summary = await auth.reload();
+        } catch (error) {
+          throw new ValidationError(`reload failed, the previous settings stay: ${(error as Error).message}`);
+        }
+        logger.info({ principal: principal.id, ...summary }, 'auth settings reloaded');
+        return { body: { data: summary, metadata: { timestamp: now() } } };
+      },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v2/cache/batch',
+    operation: 'batch',
+    summary: 'Get, set or delete many keys (scope by operation: cache:read, cache:write, cache:delete)',
+    tag: V2_TAG,
+    access: 'any token',
+    scopeByBody: {
+      field: 'operation',
+      scopes: { get: 'cache:read', set: 'cache:write', delete: 'cache:delete' },
+    },
+    tenant: 'header',
+    params: {},
+    body: named('V2BatchRequest', V2BatchBody),
+    response: { status: 200, schema: named('V2BatchResponse', V2BatchResponse) },
+    errors: [400, 413],
+    envelope: 'v2',
+    handler:
+      ({ client, limits, metrics }) =>
+      async ({ tenant, body }) => {
+        const count = body.operation === 'set' ? body.items.length : body.keys.length;
+        if (count > limits.maxBatch) {
+          throw new TooLargeError(`at most ${limits.maxBatch} keys per batch`, {
+            details: { count, max: limits.maxBatch },
+          });
+        }
+        const cache = client.forTenant(tenant!);
+        if (body.operation === 'get') {
+          const entries = await cache.getMany(body.keys);
+          let found = 0;
+          const items = entries.map((e, i) => {
+            if (e === null) return { key: body.keys[i]!, found: false };
+            found++;
+            return { key: e.key, found: true, data: e.value, metadata: entryMetadata(e) };
+          });
+          metrics.lookup(tenant!, found, entries.length - found);
+          return { body: { data: { items }, metadata: { operation: 'get', count, found } } };
+        }
+        if (body.operation === 'set') {
+          const entries = await cache.setMany(
+            body.items.map((i) => ({ key: i.key, value: i.value as JsonValue, ttl: i.ttl })),
+          );
+          const items = entries.map((e) => ({ key: e.key, found: true, metadata: entryMetadata(e) }));
+          return { body: { data: { items }, metadata: { operation: 'set', count } } };
+        }
+        const deleted = await client.transport.kvDelete(tenant!, body.keys.map(assertCacheKey));
+        return { body: { data: { deleted }, metadata: { operation: 'delete', count } } };
+      },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v2/cache/stats',
+    operation: 'stats',
+    summary: "The tenant's key count, hits and misses",
+    tag: V2_TAG,
+    access: 'cache:read',
+    tenant: 'header',
+    params: {},
+    response: { status: 200, schema: named('V2Stats', V2Stats) },
+    errors: [400],
+    envelope: 'v2',
+    handler:
+      ({ client }) =>
+      async ({ tenant }) => ({
+        body: { data: await client.forTenant(tenant!).stats(), metadata: { timestamp: now() } },
+      }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v2/cache/health',
+    operation: 'health',
+    summary: 'Backend health (503 when unreachable)',
+    tag: V2_TAG,
+    access: 'any token',
+    tenant: 'none',
+    params: {},
+    response: { status: 200, schema: named('V2Simple', V2Simple) },
+    errors: [503],
+    envelope: 'v2',
+    handler: (deps) => async () => {
+      const { body, healthy } = await healthBody(deps);
+      return { body: { data: body, metadata: { timestamp: now() } }, status: healthy ? 200 : 503 };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v2/cache/pattern/{pattern}',
+    operation: 'listKeys',
+    summary: "The tenant's live keys matching a glob, a page at a time",
+    tag: V2_TAG,
+    access: 'cache:read',
+    tenant: 'header',
+    params: { pattern: PARAM.pattern },
+    query: V2ListQuery,
+    response: { status: 200, schema: named('V2KeyPage', V2KeyPage) },
+    errors: [400],
+    envelope: 'v2',
+    handler:
+      ({ client }) =>
+      async ({ tenant, params: { pattern }, query: q }) => {
+        const page = await client
+          .forTenant(tenant!)
+          .listKeys(pattern, { limit: q.limit, cursor: q.cursor ?? null });
+        return { body: { data: page, metadata: { pattern, count: page.keys.length } } };
+      },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v2/cache/{key}',
+    operation: 'get',
+    summary: 'Read a key (keys `stats` and `health` are read through the batch route)',
+    tag: V2_TAG,
+    access: 'cache:read',
+    tenant: 'header',
+    params: key,
+    response: { status: 200, schema: named('V2Entry', V2Entry) },
+    errors: [304, 400, 404],
+    envelope: 'v2',
+    handler:
+      (deps) =>
+      async ({ tenant, params: { key } }) => {
+        const entry = await lookupEntry(deps, tenant!, key);
+        return entryReply(entry, { key, data: entry.value, metadata: entryMetadata(entry) });
+      },
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/api/v2/cache/{key}',
+    operation: 'set',
+    summary: 'Set a key; 201 when new, 200 when replaced',
+    tag: V2_TAG,
+    access: 'cache:write',
+    tenant: 'header',
+    params: key,
+    body: named('V2SetRequest', V2SetBody),
+    response: { status: 201, schema: named('V2SetResponse', V2SetResponse) },
+    errors: [400, 413],
+    envelope: 'v2',
+    handler:
+      ({ client }) =>
+      async ({ tenant, params: { key }, body }) => {
+        const [entry] = await client
+          .forTenant(tenant!)
+          .setMany([{ key, value: body.value as JsonValue, ttl: body.ttl }]);
+        return {
+          body: { key, data: null, metadata: entryMetadata(entry!) },
+          status: entry!.version === 1 ? 201 : 200,
+          headers: { location: entryLocation('/api/v2/cache', key) },
+        };
+      },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/api/v2/cache/{key}',
+    operation: 'delete',
+    summary: 'Delete a key',
+    tag: V2_TAG,
+    access: 'cache:delete',
+    tenant: 'header',
+    params: key,
+    response: { status: 200, schema: named('V2DeleteResponse', V2DeleteResponse) },
+    errors: [400, 404],
+    envelope: 'v2',
+    handler:
+      ({ client }) =>
+      async ({ tenant, params: { key } }) => {
+        if (!(await client.forTenant(tenant!).delete(key))) throw new NotFoundError(`key ${key} not found`);
+        return { body: { key, data: { deleted: true }, metadata: { deleted_at: now() } } };
+      },
+  }),
+];

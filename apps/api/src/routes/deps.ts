@@ -3,6 +3,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { ApiLimits } from '../limits/limits.js';
 import type { Logger } from '../logger.js';
 import type { ApiMetrics } from '../metrics.js';
+import type { AnyRoute } from '../route-table/route.js';
 
 /** What route handlers use. */
 export interface RouteDeps {
@@ -15,4 +16,6 @@ export interface RouteDeps {
   startedAt: number;
   /** True once shutdown started: readiness answers 503 so load balancers stop sending. */
   isDraining: () => boolean;
+  /** Every route the app serves (what /openapi.json describes). */
+  routes: readonly AnyRoute[];
 }

@@ -1,7 +1,6 @@
 import { type CacheEntry, NotFoundError } from '@org/cache-core';
-import type { Context } from 'hono';
-import type { AppEnv } from '../http/context.js';
-import { cacheControlFor, conditionalJson } from '../http/etag.js';
+import { cacheControlFor } from '../http/etag.js';
+import type { Reply } from '../route-table/route.js';
 import type { RouteDeps } from './deps.js';
 
 /** The ICD's `metadata` of an entry (plus the seconds left). */
@@ -27,11 +26,10 @@ export async function lookupEntry(deps: RouteDeps, tenant: string, key: string):
   return entry;
 }
 
-/** Answers a read of an entry with `body`, its ETag (304 on a match) and a Cache-Control from its TTL. */
-export function respondWithEntry(c: Context<AppEnv>, entry: CacheEntry, body: unknown): Response {
-  return conditionalJson(c, JSON.stringify(body), {
-    etag: entryEtag(entry),
-    cacheControl: cacheControlFor(entry.ttl),
-    vary: 'X-Tenant-ID',
-  });
+/** A read of an entry answered with `body`, its ETag (304 on a match) and a Cache-Control from its TTL. */
+export function entryReply(entry: CacheEntry, body: unknown): Reply {
+  return {
+    body,
+    cache: { etag: entryEtag(entry), cacheControl: cacheControlFor(entry.ttl), vary: 'X-Tenant-ID' },
+  };
 }

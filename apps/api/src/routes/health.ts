@@ -1,8 +1,9 @@
-import type { HealthStatus } from '@org/cache-core';
-import type { Hono } from 'hono';
-import type { AppEnv } from '../http/context.js';
-import { json } from '../http/respond.js';
+import { HealthStatus } from '@org/cache-core';
+import { z } from 'zod';
+import { defineRoute, named } from '../route-table/route.js';
 import type { RouteDeps } from './deps.js';
+
+export const OPS_TAG = 'Operations';
 
 export interface HealthBody extends HealthStatus {
   version: string;
@@ -24,35 +25,77 @@ export async function healthBody(deps: RouteDeps): Promise<{ body: HealthBody; h
   };
 }
 
-/** Liveness is registered before authentication (it is the one open route); the others after. */
-export function registerLiveness(app: Hono<AppEnv>, deps: RouteDeps): void {
-  app.get('/health/live', (c) =>
-    json(c, {
-      status: 'alive',
-      timestamp: new Date().toISOString(),
-      uptime_seconds: Math.round((Date.now() - deps.startedAt) / 1000),
+const Liveness = z.object({ status: z.literal('alive'), timestamp: z.string(), uptime_seconds: z.number() });
+const Readiness = HealthStatus.extend({ ready: z.boolean() }).partial().extend({
+  ready: z.boolean(),
+  status: z.string(),
+});
+
+/** Liveness (the one route served before authentication), health and readiness. */
+export const HEALTH_ROUTES = [
+  defineRoute({
+    method: 'GET',
+    path: '/health/live',
+    operation: 'live',
+    summary: 'Liveness (never needs a token)',
+    tag: OPS_TAG,
+    access: 'none',
+    tenant: 'none',
+    params: {},
+    response: { status: 200, schema: named('Liveness', Liveness) },
+    envelope: 'plain',
+    handler: (deps) => () => ({
+      body: {
+        status: 'alive',
+        timestamp: new Date().toISOString(),
+        uptime_seconds: Math.round((Date.now() - deps.startedAt) / 1000),
+      },
     }),
-  );
-}
-
-export function registerHealth(app: Hono<AppEnv>, deps: RouteDeps): void {
-  app.get('/health', async (c) => {
-    c.set('operation', 'health');
-    const { body, healthy } = await healthBody(deps);
-    return json(c, body, healthy ? 200 : 503);
-  });
-
-  app.get('/health/ready', async (c) => {
-    c.set('operation', 'ready');
-    if (deps.isDraining()) {
-      return json(
-        c,
-        { ready: false, status: 'unhealthy', message: 'shutting down', timestamp: new Date().toISOString() },
-        503,
-      );
-    }
-    const health = await deps.client.checkHealth();
-    const ready = health.status !== 'unhealthy';
-    return json(c, { ready, ...health }, ready ? 200 : 503);
-  });
-}
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/health',
+    operation: 'health',
+    summary: 'Health of the API and its backend (503 when unreachable)',
+    tag: OPS_TAG,
+    access: 'any token',
+    tenant: 'none',
+    params: {},
+    response: { status: 200, schema: named('HealthStatus', HealthStatus) },
+    errors: [503],
+    envelope: 'plain',
+    handler: (deps) => async () => {
+      const { body, healthy } = await healthBody(deps);
+      return { body, status: healthy ? 200 : 503 };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/health/ready',
+    operation: 'ready',
+    summary: 'Readiness: 503 when the backend is unreachable or during shutdown',
+    tag: OPS_TAG,
+    access: 'any token',
+    tenant: 'none',
+    params: {},
+    response: { status: 200, schema: named('Readiness', Readiness) },
+    errors: [503],
+    envelope: 'plain',
+    handler: (deps) => async () => {
+      if (deps.isDraining()) {
+        return {
+          body: {
+            ready: false,
+            status: 'unhealthy',
+            message: 'shutting down',
+            timestamp: new Date().toISOString(),
+          },
+          status: 503,
+        };
+      }
+      const health = await deps.client.checkHealth();
+      const ready = health.status !== 'unhealthy';
+      return { body: { ready, ...health }, status: ready ? 200 : 503 };
+    },
+  }),
+];

@@ -1,5 +1,5 @@
 import type { CacheClient } from '@org/cache-client';
-import { assertDeviceId, type DeviceMetadata } from '@org/cache-core';
+import type { DeviceMetadata } from '@org/cache-core';
 
 interface Waiting {
   id: string;
@@ -23,9 +23,8 @@ export class MetadataBatcher {
     this.#client = client;
   }
 
-  /** The metadata of one device (validated now, so a bad id fails alone). */
+  /** The metadata of one device; `id` is already checked (by the route's parameter), so a bad id fails alone. */
   load(id: string): Promise<DeviceMetadata | null> {
-    assertDeviceId(id);
     return new Promise((resolve, reject) => {
       this.#waiting.push({ id, resolve, reject });
       if (!this.#scheduled) {

@@ -1,25 +1,61 @@
-import type { Hono } from 'hono';
-import { requireScope } from '../auth/middleware.js';
-import type { AppEnv } from '../http/context.js';
 import { respond } from '../http/respond.js';
 import { buildOpenApi, SWAGGER_HTML } from '../openapi.js';
-import type { RouteDeps } from './deps.js';
+import { defineRoute } from '../route-table/route.js';
+import { OPS_TAG } from './health.js';
 
-/** `/openapi.json` and `/docs` (Swagger UI from a CDN). */
-export function registerDocs(app: Hono<AppEnv>, deps: RouteDeps): void {
-  let document: string | null = null;
-  app.get('/openapi.json', (c) => {
-    document ??= JSON.stringify(buildOpenApi(deps.version));
-    return respond(c, 200, document, { 'content-type': 'application/json' });
-  });
-  app.get('/docs', (c) => respond(c, 200, SWAGGER_HTML, { 'content-type': 'text/html; charset=utf-8' }));
-}
-
-/** Prometheus `/metrics`, behind `metrics:read` when auth is on. */
-export function registerMetrics(app: Hono<AppEnv>, deps: RouteDeps): void {
-  app.get('/metrics', async (c) => {
-    requireScope(c, 'metrics:read');
-    const text = await deps.metrics.registry.metrics();
-    return respond(c, 200, text, { 'content-type': deps.metrics.registry.contentType });
-  });
-}
+/** `/openapi.json`, `/docs` (Swagger UI from a CDN) and Prometheus `/metrics`. */
+export const OPS_ROUTES = [
+  defineRoute({
+    method: 'GET',
+    path: '/openapi.json',
+    operation: 'openapi',
+    summary: 'This document (open with API_DOCS_PUBLIC=true)',
+    tag: OPS_TAG,
+    access: 'any token',
+    publicWithDocs: true,
+    tenant: 'none',
+    params: {},
+    response: { status: 200, description: 'The OpenAPI 3.1 document', contentType: 'application/json' },
+    envelope: 'plain',
+    handler: (deps) => {
+      let document: string | null = null;
+      return ({ c }) => {
+        document ??= JSON.stringify(buildOpenApi(deps.routes, deps.version));
+        return respond(c, 200, document, { 'content-type': 'application/json' });
+      };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/docs',
+    operation: 'docs',
+    summary: 'Swagger UI (open with API_DOCS_PUBLIC=true)',
+    tag: OPS_TAG,
+    access: 'any token',
+    publicWithDocs: true,
+    tenant: 'none',
+    params: {},
+    response: { status: 200, description: 'HTML', contentType: 'text/html' },
+    envelope: 'plain',
+    handler:
+      () =>
+      ({ c }) =>
+        respond(c, 200, SWAGGER_HTML, { 'content-type': 'text/html; charset=utf-8' }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/metrics',
+    operation: 'metrics',
+    summary: 'Prometheus metrics',
+    tag: OPS_TAG,
+    access: 'metrics:read',
+    tenant: 'none',
+    params: {},
+    response: { status: 200, description: 'Prometheus text format', contentType: 'text/plain' },
+    envelope: 'plain',
+    handler:
+      ({ metrics }) =>
+      async ({ c }) =>
+        respond(c, 200, await metrics.registry.metrics(), { 'content-type': metrics.registry.contentType }),
+  }),
+];

@@ -12,6 +12,7 @@ export const V1Entry = CacheEntry.meta({ description: 'A cache entry; ttl: secon
 export const V1SetResponse = CacheEntry.omit({ value: true }).extend({ tenant: z.string() });
 export const V1DeleteResponse = z.object({ key: z.string(), deleted: z.boolean() });
 export const V1CountResponse = z.object({ tenant: z.string(), deleted: z.number().int() });
+export const V1InvalidateResponse = V1CountResponse.extend({ pattern: z.string() });
 
 // ---- v2 (the interface-control document) ----
 
@@ -98,6 +99,26 @@ export const V2KeyPage = z.object({
 export const V2Stats = z.object({
   status: z.literal('success'),
   data: TenantStats,
+  metadata: z.object({ timestamp: z.string() }),
+});
+
+export const V2FlushBody = z
+  .object({
+    scope: z.enum(['tenant', 'all']).optional().meta({
+      description:
+        '`tenant` (default, also for an empty body): the X-Tenant-ID tenant; `all`: every tenant and device',
+    }),
+  })
+  .strict();
+
+export const V2FlushResponse = z.object({
+  status: z.literal('success'),
+  data: z.object({
+    flushed: z.literal(true),
+    scope: z.enum(['tenant', 'all']),
+    tenant: z.string().optional(),
+    deleted: z.number().int().optional().meta({ description: 'Keys of the tenant that were deleted' }),
+  }),
   metadata: z.object({ timestamp: z.string() }),
 });
 
