@@ -5,6 +5,8 @@ import { Authenticator } from './auth/authenticator.js';
 import { loadDemoData } from './demo-data.js';
 import type { ApiEnv } from './env.js';
 import type { AppEnv } from './http/context.js';
+import { authFailureGuard } from './limits/auth-failures.js';
+import type { ApiLimits } from './limits/limits.js';
 import type { Logger } from './logger.js';
 import { ApiMetrics } from './metrics.js';
 
@@ -19,6 +21,8 @@ export function createBackend(env: ApiEnv, logger: Logger): Backend {
     ttlSeconds: env.REDIS_METADATA_TTL,
     defaultTtlSeconds: env.CACHE_DEFAULT_TTL === 0 ? null : env.CACHE_DEFAULT_TTL,
     maxValueBytes: env.CACHE_MAX_VALUE_BYTES,
+    /** Readings and metadata stamped further in the future are refused (the same bound as `ApiLimits`). */
+    maxFutureSkewMs: env.MAX_FUTURE_SKEW * 1000,
   };
   let lastWarning = 0;
   const onConnectionError = (error: Error) => {
@@ -54,6 +58,23 @@ export function createBackend(env: ApiEnv, logger: Logger): Backend {
   return { client, kind: client.transport.kind as Backend['kind'] };
 }
 
+/** The API's limits from the env. */
+export function limitsOf(env: ApiEnv): ApiLimits {
+  return {
+    rateLimit: env.RATE_LIMIT_ENABLED
+      ? { requests: env.RATE_LIMIT_REQUESTS, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS }
+      : null,
+    authFailureLimit:
+      env.AUTH_FAILURE_LIMIT > 0
+        ? { requests: env.AUTH_FAILURE_LIMIT, windowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS }
+        : null,
+    maxBodyBytes: env.API_MAX_BODY_BYTES,
+    maxBatch: env.API_MAX_BATCH,
+    maxReadingsBatch: env.API_MAX_READINGS_BATCH,
+    maxFutureSkewMs: env.MAX_FUTURE_SKEW * 1000,
+  };
+}
+
 export interface Bootstrapped {
   app: Hono<AppEnv>;
   client: CacheClient;
@@ -68,18 +89,31 @@ export async function bootstrap(
   logger: Logger,
   isDraining: () => boolean,
 ): Promise<Bootstrapped> {
-  const auth = await Authenticator.create({
-    tokens: env.API_TOKENS,
-    tokensFile: env.API_TOKENS_FILE,
-    jwt: {
-      secret: env.JWT_SECRET,
-      publicKey: env.JWT_PUBLIC_KEY,
-      publicKeyFile: env.JWT_PUBLIC_KEY_FILE,
-      issuer: env.JWT_ISSUER,
-      audience: env.JWT_AUDIENCE,
-    },
-  });
+  const limits = limitsOf(env);
   const { client, kind } = createBackend(env, logger);
+  let auth: Authenticator;
+  try {
+    auth = await Authenticator.create({
+      tokens: env.API_TOKENS,
+      tokensFile: env.API_TOKENS_FILE,
+      jwt: {
+        secret: env.JWT_SECRET,
+        publicKey: env.JWT_PUBLIC_KEY,
+        publicKeyFile: env.JWT_PUBLIC_KEY_FILE,
+        issuer: env.JWT_ISSUER,
+        audience: env.JWT_AUDIENCE,
+        claims: {
+          requireExp: env.JWT_REQUIRE_EXP,
+          maxLifetimeSeconds: env.JWT_MAX_LIFETIME,
+          clockSkewSeconds: env.JWT_CLOCK_SKEW,
+        },
+      },
+      failures: authFailureGuard(client, limits),
+    });
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
   let demoDevices = 0;
   if (kind === 'memory') {
     logger.info(
@@ -103,15 +137,8 @@ export async function bootstrap(
     client,
     auth,
     logger,
-    metrics: new ApiMetrics({ defaultMetrics: true }),
-    limits: {
-      rateLimit: env.RATE_LIMIT_ENABLED
-        ? { requests: env.RATE_LIMIT_REQUESTS, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS }
-        : null,
-      maxBodyBytes: env.API_MAX_BODY_BYTES,
-      maxBatch: env.API_MAX_BATCH,
-      maxReadingsBatch: env.API_MAX_READINGS_BATCH,
-    },
+    metrics: new ApiMetrics({ defaultMetrics: true, tenants: env.METRICS_TENANTS }),
+    limits,
     corsOrigins: env.CORS_ORIGINS,
     docsPublic: env.API_DOCS_PUBLIC,
     isDraining,

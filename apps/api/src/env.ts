@@ -1,4 +1,5 @@
 import {
+  assertTenant,
   DEFAULT_KEY_PREFIX,
   DEFAULT_TTL_SECONDS,
   describeEnvIssues,
@@ -10,6 +11,15 @@ import { z } from 'zod';
 import { parseTokenList, type StaticToken } from './auth/token-config.js';
 
 const MiB = 1024 * 1024;
+
+const isTenant = (tenant: string): boolean => {
+  try {
+    assertTenant(tenant);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
@@ -57,9 +67,18 @@ export const ApiEnv = z
     JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
+    /** Refuse JWTs without `exp` (default true; `false` lets a token without exp live forever). */
+    JWT_REQUIRE_EXP: envBoolean.default(true),
+    /** Longest JWT lifetime accepted, seconds: `exp - iat` (or `exp - now` without `iat`). */
+    JWT_MAX_LIFETIME: int(1, 31_536_000).default(86_400),
+    /** How far `iat`/`nbf` may be in the future (and `exp` in the past), seconds. */
+    JWT_CLOCK_SKEW: int(0, 3_600).default(60),
+    /** Failed authentications allowed per client address and window before 429 (0: no limit). */
+    AUTH_FAILURE_LIMIT: int(0, 1_000_000).default(20),
+    AUTH_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(60),
 
     RATE_LIMIT_ENABLED: envBoolean.default(true),
-    /** Requests per window and subject (token, else tenant, else client address). */
+    /** Requests per window and subject (the token's service id, else the client address). */
     RATE_LIMIT_REQUESTS: int(1).default(6_000),
     RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),
     API_MAX_BODY_BYTES: int(1_024).default(12 * MiB),
@@ -71,6 +90,10 @@ export const ApiEnv = z
     CORS_ORIGINS: envList.default([]),
     /** Serve /docs and /openapi.json without a token even when auth is on. */
     API_DOCS_PUBLIC: envBoolean.default(false),
+    /** Tenants with their own `tenant` label in metrics (comma-separated); every other tenant counts as `other`. */
+    METRICS_TENANTS: envList.default([]),
+    /** Readings and metadata stamped further than this in the future are refused (seconds). */
+    MAX_FUTURE_SKEW: int(0, 31_536_000).default(300),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Preload the sample devices into the embedded store (default true; never with Redis). */
     DEMO_DATA: envBoolean.optional(),
@@ -84,6 +107,10 @@ export const ApiEnv = z
         message: 'set either REDIS_URL or REDIS_CLUSTER_NODES',
       });
     }
+    env.METRICS_TENANTS.forEach((tenant, i) => {
+      if (!isTenant(tenant))
+        ctx.addIssue({ code: 'custom', path: ['METRICS_TENANTS', i], message: 'not a valid tenant id' });
+    });
     if (env.JWT_PUBLIC_KEY && env.JWT_PUBLIC_KEY_FILE) {
       ctx.addIssue({
         code: 'custom',

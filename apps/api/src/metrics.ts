@@ -3,6 +3,16 @@ import { CellCounter, type CounterCell } from './counter-cells.js';
 
 type HistogramChild = { observe(v: number): void };
 
+interface LookupCells {
+  hit: CounterCell;
+  miss: CounterCell;
+}
+
+/** The `tenant` label of device reads. */
+export const DEVICES_LABEL = 'devices';
+/** The `tenant` label of every tenant not listed in METRICS_TENANTS. */
+export const OTHER_TENANTS = 'other';
+
 /** The metrics of one route pattern and method, bound once: recording a request only adds to numbers. */
 export class RouteMetrics {
   readonly #latency: HistogramChild;
@@ -44,7 +54,7 @@ export class ApiMetrics {
   });
   readonly #lookups = new CellCounter({
     name: 'cache_api_lookups_total',
-    help: 'Cache reads by tenant (`devices` for device reads) and result (hit or miss)',
+    help: 'Cache reads by tenant (the configured ones; `other` for the rest, `devices` for device reads) and result',
     labelNames: ['tenant', 'result'] as const,
     registers: [this.registry],
   });
@@ -62,13 +72,22 @@ export class ApiMetrics {
   });
   /** By route pattern, then method. */
   readonly #routes = new Map<string, Map<string, RouteMetrics>>();
-  /** By tenant, then result. */
-  readonly #lookupCells = new Map<string, Map<'hit' | 'miss', CounterCell>>();
+  /** By tenant label (the configured tenants and `devices`), then result; any other tenant counts as `other`. */
+  readonly #lookupCells = new Map<string, LookupCells>();
+  readonly #otherTenants: LookupCells;
 
-  /** `defaultMetrics`: also export process metrics (CPU, memory, event loop lag, GC); the server turns it on. */
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  /**
+   * `defaultMetrics`: also export process metrics (CPU, memory, event loop lag, GC); the server
+   * turns it on. `tenants`: the tenants with their own `tenant` label on lookups (METRICS_TENANTS);
+   * every other tenant is counted as `other`, so the series are bounded whatever tenants callers
+   * send, and no other tenant name is ever exposed.
+   */
+  constructor(options: { defaultMetrics?: boolean; tenants?: readonly string[] } = {}) {
     if (options.defaultMetrics === true)
       collectDefaultMetrics({ register: this.registry, prefix: 'cache_api_' });
+    for (const tenant of [DEVICES_LABEL, ...(options.tenants ?? [])])
+      if (!this.#lookupCells.has(tenant)) this.#lookupCells.set(tenant, this.#cellsOf(tenant));
+    this.#otherTenants = this.#cellsOf(OTHER_TENANTS);
   }
 
   /** The metrics of a route pattern and method (made on first use, then the same object). */
@@ -88,22 +107,17 @@ export class ApiMetrics {
     return bound;
   }
 
+  /** Counts cache reads of a tenant (`devices` for device reads): O(1), no allocation. */
   lookup(tenant: string, hits: number, misses: number): void {
-    if (hits > 0) this.#lookupCell(tenant, 'hit').inc(hits);
-    if (misses > 0) this.#lookupCell(tenant, 'miss').inc(misses);
+    const cells = this.#lookupCells.get(tenant) ?? this.#otherTenants;
+    if (hits > 0) cells.hit.inc(hits);
+    if (misses > 0) cells.miss.inc(misses);
   }
 
-  #lookupCell(tenant: string, result: 'hit' | 'miss'): CounterCell {
-    let byResult = this.#lookupCells.get(tenant);
-    if (byResult === undefined) {
-      byResult = new Map();
-      this.#lookupCells.set(tenant, byResult);
-    }
-    let cell = byResult.get(result);
-    if (cell === undefined) {
-      cell = this.#lookups.cell({ tenant, result });
-      byResult.set(result, cell);
-    }
-    return cell;
+  #cellsOf(tenant: string): LookupCells {
+    return {
+      hit: this.#lookups.cell({ tenant, result: 'hit' }),
+      miss: this.#lookups.cell({ tenant, result: 'miss' }),
+    };
   }
 }

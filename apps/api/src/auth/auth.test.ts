@@ -103,7 +103,11 @@ describe('authentication and authorization', () => {
     const other = await t.call('GET', '/api/v2/cache/k', { token: ACME, tenant: 'globex' });
     expect(other.status).toBe(403);
     expect(await errorOf(other)).toMatchObject({ code: 'AUTH_002', details: { tenant: 'globex' } });
-    const flush = await t.call('POST', '/api/v2/cache/flush', { token: ACME });
+    const flush = await t.call('POST', '/api/v2/cache/flush', {
+      token: ACME,
+      tenant: 'acme',
+      body: { scope: 'all' },
+    });
     expect(flush.status).toBe(403);
   });
 

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { AuthError } from '@org/cache-core';
+import type { AuthFailureGuard } from '../limits/auth-failures.js';
 import { type JwtConfig, JwtVerifier } from './jwt.js';
 import { ANONYMOUS, makePrincipal, type Principal } from './principal.js';
 import { readTokenFile, type StaticToken, sha256 } from './token-config.js';
@@ -10,6 +11,8 @@ export interface AuthConfig {
   /** A token file, read now and again on each reload. */
   tokensFile?: string;
   jwt?: JwtConfig;
+  /** Counts failed authentications per client address (429 past its limit); absent: not limited. */
+  failures?: AuthFailureGuard | null;
 }
 
 export interface AuthSummary {
@@ -58,6 +61,11 @@ export class Authenticator {
   /** Changes on every reload: whatever was verified before may no longer be valid. */
   get generation(): number {
     return this.#generation;
+  }
+
+  /** The failed-authentication limiter of this authenticator, if any. */
+  get failures(): AuthFailureGuard | null {
+    return this.#config.failures ?? null;
   }
 
   get enabled(): boolean {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { AuthError } from '@org/cache-core';
 import { type CryptoKey, errors, importSPKI, type JWTPayload, jwtVerify } from 'jose';
+import { type ClaimRules, DEFAULT_CLAIM_RULES, readClaims } from './claims.js';
 import { makePrincipal, type Principal } from './principal.js';
-import { scopesFromClaim } from './scopes.js';
 
 export interface JwtConfig {
   /** HS256 shared secret (at least 32 bytes). */
@@ -13,23 +13,28 @@ export interface JwtConfig {
   publicKeyFile?: string;
   issuer?: string;
   audience?: string;
+  /** `exp` required, lifetime cap, clock skew (default DEFAULT_CLAIM_RULES). */
+  claims?: Partial<ClaimRules>;
 }
 
 type Key = CryptoKey | Uint8Array;
 
 /**
- * Verifies JWTs signed with HS256 and/or RS256. Claims: `service_id` (or `sub`), `scopes` (array)
- * or `scope` (space-separated), and optionally `tenants` (array) or `tenant`.
+ * Verifies JWTs signed with HS256 and/or RS256, then checks their claims (`readClaims`):
+ * `service_id` (or `sub`), `scopes` or `scope`, optionally `tenants` or `tenant`, `exp` (required
+ * by default, lifetime capped), `iat`/`nbf` not in the future beyond the clock skew.
  */
 export class JwtVerifier {
   readonly algorithms: string[];
   readonly #keys: Map<string, Key>;
   readonly #config: JwtConfig;
+  readonly #rules: ClaimRules;
 
   private constructor(keys: Map<string, Key>, config: JwtConfig) {
     this.#keys = keys;
     this.algorithms = [...keys.keys()];
     this.#config = config;
+    this.#rules = { ...DEFAULT_CLAIM_RULES, ...config.claims };
   }
 
   /** Null when no key is configured. Throws naming the bad setting. */
@@ -59,30 +64,27 @@ export class JwtVerifier {
     return keys.size === 0 ? null : new JwtVerifier(keys, config);
   }
 
-  async verify(token: string): Promise<{ principal: Principal; expiresAt: number | null }> {
+  async verify(
+    token: string,
+    nowMs = Date.now(),
+  ): Promise<{ principal: Principal; expiresAt: number | null }> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, (header) => this.#keys.get(header.alg) ?? new Uint8Array(0), {
         algorithms: this.algorithms,
         issuer: this.#config.issuer,
         audience: this.#config.audience,
+        clockTolerance: this.#rules.clockSkewSeconds,
+        currentDate: new Date(nowMs),
       }));
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw new AuthError('the token has expired');
       throw new AuthError('the token is not valid');
     }
-    const serviceId = typeof payload.service_id === 'string' ? payload.service_id : payload.sub;
-    if (typeof serviceId !== 'string' || serviceId.length === 0) {
-      throw new AuthError('the token carries no service_id');
-    }
-    const scopes = scopesFromClaim(payload.scopes ?? payload.scope);
-    const tenantsClaim = payload.tenants ?? (typeof payload.tenant === 'string' ? [payload.tenant] : null);
-    const tenants = Array.isArray(tenantsClaim)
-      ? tenantsClaim.filter((t): t is string => typeof t === 'string')
-      : null;
+    const claims = readClaims(payload as Record<string, unknown>, this.#rules, nowMs);
     return {
-      principal: makePrincipal(serviceId, 'jwt', scopes, tenants),
-      expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
+      principal: makePrincipal(claims.serviceId, 'jwt', claims.scopes, claims.tenants),
+      expiresAt: claims.expiresAt,
     };
   }
 }

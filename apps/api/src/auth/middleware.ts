@@ -9,9 +9,13 @@ import type { Scope } from './scopes.js';
 /**
  * Sets the request's principal from `Authorization: Bearer`; 401 AUTH_001 when missing or wrong.
  * A static token that verified on a connection is remembered there for its next requests.
+ * With a failure guard (`AuthConfig.failures`), failures are counted per client address (the socket's peer) and an
+ * address over the limit gets 429 instead of a verification (requests without a socket, as under
+ * `app.request()`, have no address and are not counted).
  */
 export function authenticate(auth: Authenticator): MiddlewareHandler<AppEnv> {
   const remembered = new ConnectionCredentials();
+  const failures = auth.failures;
   return (c, next) => {
     const authorization = requestHeader(c, 'authorization');
     const connection = c.env?.incoming?.socket;
@@ -22,7 +26,15 @@ export function authenticate(auth: Authenticator): MiddlewareHandler<AppEnv> {
         return next();
       }
     }
-    const principal = auth.authenticate(authorization);
+    const address = failures !== null && auth.enabled ? connection?.remoteAddress : undefined;
+    if (address !== undefined) failures!.check(address);
+    let principal: ReturnType<Authenticator['authenticate']>;
+    try {
+      principal = auth.authenticate(authorization);
+    } catch (error) {
+      if (address !== undefined) return failures!.failed(address, error);
+      throw error;
+    }
     if (!(principal instanceof Promise)) {
       // Static tokens: no extra promise on the hot path.
       if (connection && authorization !== undefined && principal.kind === 'token')
@@ -30,10 +42,13 @@ export function authenticate(auth: Authenticator): MiddlewareHandler<AppEnv> {
       c.set('principal', principal);
       return next();
     }
-    return principal.then((p) => {
-      c.set('principal', p);
-      return next();
-    });
+    return principal.then(
+      (p) => {
+        c.set('principal', p);
+        return next();
+      },
+      (error: unknown) => (address !== undefined ? failures!.failed(address, error) : Promise.reject(error)),
+    );
   };
 }
 

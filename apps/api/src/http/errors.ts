@@ -34,6 +34,41 @@ const BACKEND_CODES = new Set<string>([
   ErrorCode.INTERNAL,
 ]);
 
+/**
+ * What a backend failure answers, whatever the error said: a Redis message, a Lua script sha or
+ * line, a stack never reach the caller (they are logged, with the request id the answer carries).
+ */
+const BACKEND_MESSAGES: Readonly<Record<string, string>> = {
+  [ErrorCode.STORAGE_FULL]: 'the backend is out of memory',
+  [ErrorCode.TIMEOUT]: 'the backend did not answer in time',
+  [ErrorCode.UNAVAILABLE]: 'the backend is unavailable',
+  [ErrorCode.INTERNAL]: 'internal error',
+};
+
+/** Details a backend failure may show (anything else it carries may be internal). */
+const BACKEND_DETAILS = new Set(['operation', 'key', 'device_id', 'tenant']);
+
+/** Status of an answer to a client that closed the connection before sending its whole request (never read). */
+export const CLIENT_CLOSED_STATUS = 499;
+
+/**
+ * True when the client went away before its request was complete (a disconnect mid-upload):
+ * reading the body then fails with `aborted` (ECONNRESET), which is the client's doing, not a
+ * backend failure.
+ */
+export function clientClosed(c: Context<AppEnv>): boolean {
+  const incoming = c.env?.incoming;
+  return incoming !== undefined && (incoming.aborted || (incoming.destroyed && !incoming.complete));
+}
+
+/** The request (served by node) has a body, not entirely received yet. */
+function bodyStillArriving(c: Context<AppEnv>): boolean {
+  const incoming = c.env?.incoming;
+  if (incoming === undefined || incoming.complete) return false;
+  const length = incoming.headers['content-length'];
+  return incoming.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 /** Turns anything thrown by a handler into a typed cache error; unknown errors become CACHE_010. */
 export function toCacheError(error: unknown): CacheError {
   if (isCacheError(error)) return error;
@@ -59,8 +94,9 @@ export function validationErrorOf(error: z.ZodError, where = 'body'): Validation
 }
 
 export function errorEnvelope(c: Context<AppEnv>, error: CacheError): ErrorEnvelope {
+  const backend = BACKEND_CODES.has(error.code);
   const details: ErrorEnvelope['error']['details'] = {
-    ...safeDetails(error.details),
+    ...(backend ? backendDetails(error.details) : safeDetails(error.details)),
     timestamp: new Date().toISOString(),
   };
   const key = c.get('subjectKey');
@@ -69,7 +105,8 @@ export function errorEnvelope(c: Context<AppEnv>, error: CacheError): ErrorEnvel
   if (operation !== undefined && details.operation === undefined) details.operation = operation;
   const requestId = c.get('requestId');
   if (requestId !== undefined) details.request_id = requestId;
-  return { error: { code: error.code, message: error.message, details } };
+  const message = backend ? (BACKEND_MESSAGES[error.code] ?? 'internal error') : error.message;
+  return { error: { code: error.code, message, details } };
 }
 
 function safeDetails(details: Record<string, unknown>): Record<string, unknown> {
@@ -78,19 +115,38 @@ function safeDetails(details: Record<string, unknown>): Record<string, unknown> 
   return out;
 }
 
-/** Writes an error answer with the status of its code (and Retry-After / WWW-Authenticate when due). */
+function backendDetails(details: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(details))
+    if (BACKEND_DETAILS.has(k) && typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/**
+ * Writes an error answer with the status of its code (and Retry-After / WWW-Authenticate when due).
+ * A 413, or any error answered while the request body is still arriving (refused before it was
+ * read: 401, 429, 413...), carries `Connection: close` and the server ends the connection after
+ * it: the unread rest of the body is never taken for the next request, and a keep-alive client
+ * opens a fresh connection instead of writing into one the server is dropping.
+ */
 export function errorResponse(c: Context<AppEnv>, error: CacheError): Response {
   const status = httpStatusOf[error.code] ?? 500;
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
+  if (status === 413 || bodyStillArriving(c)) headers.connection = 'close';
   if (error instanceof RateLimitError)
     headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
   if (error.code === ErrorCode.INVALID_CREDENTIALS) headers['www-authenticate'] = 'Bearer realm="cache-api"';
   return json(c, errorEnvelope(c, error), status, headers);
 }
 
-/** The one error handler of the app: maps every thrown error to the envelope and the right status. */
+/**
+ * The one error handler of the app: maps every thrown error to the envelope and the right status.
+ * A client that disconnected mid-request gets no error answer (499, which it never reads) and no
+ * backend-error count or log: `observe` logs it once, at info, as client-closed.
+ */
 export function errorHandler(logger: Logger, metrics: ApiMetrics) {
   return (thrown: Error, c: Context<AppEnv>): Response => {
+    if (clientClosed(c)) return new Response(null, { status: CLIENT_CLOSED_STATUS });
     const error = toCacheError(thrown);
     if (BACKEND_CODES.has(error.code)) {
       metrics.backendErrors.inc({ code: error.code, operation: c.get('operation') ?? 'unknown' });
@@ -100,12 +156,14 @@ export function errorHandler(logger: Logger, metrics: ApiMetrics) {
           request_id: c.get('requestId'),
           code: error.code,
           operation: c.get('operation'),
-          err:
-            cause instanceof Error
-              ? { type: cause.name, message: cause.message, stack: cause.stack }
-              : undefined,
+          err: {
+            type: (cause instanceof Error ? cause : error).name,
+            message: error.message,
+            cause: cause instanceof Error ? cause.message : undefined,
+            stack: cause instanceof Error ? cause.stack : undefined,
+          },
         },
-        error.message,
+        BACKEND_MESSAGES[error.code] ?? error.message,
       );
     }
     return errorResponse(c, error);

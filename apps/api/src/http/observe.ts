@@ -4,6 +4,7 @@ import { matchedRoutes } from 'hono/route';
 import type { Logger } from '../logger.js';
 import type { ApiMetrics, RouteMetrics } from '../metrics.js';
 import { type AppEnv, requestHeader } from './context.js';
+import { CLIENT_CLOSED_STATUS } from './errors.js';
 
 /** A caller's request id is kept only when it is short and printable. */
 const SAFE_ID = /^[A-Za-z0-9._:/@+=-]{1,128}$/;
@@ -28,7 +29,9 @@ interface RouteObserver {
 
 /**
  * First middleware: takes or makes `X-Request-ID` and `X-Correlation-ID` (which defaults to the
- * request id), echoes both, and after the response records the Prometheus metrics and one JSON access-log line (no path, token or value).
+ * request id), echoes both, and after the response records the Prometheus metrics and one JSON
+ * access-log line (no path, token or value): `request`, or `client closed` (status 499) when the
+ * client disconnected before its request was complete.
  */
 export function observe(logger: Logger, metrics: ApiMetrics): MiddlewareHandler<AppEnv> {
   /** By route pattern, then method. */
@@ -76,7 +79,11 @@ export function observe(logger: Logger, metrics: ApiMetrics): MiddlewareHandler<
       if (principal !== undefined) line.principal = principal.id;
       const tenant = c.get('tenant');
       if (tenant !== undefined) line.tenant = tenant;
-      observer.log.info(line, 'request');
+      if (status === CLIENT_CLOSED_STATUS) {
+        // The client went away mid-request: its one line, at info (not an error of ours).
+        line.client_closed = true;
+        observer.log.info(line, 'client closed');
+      } else observer.log.info(line, 'request');
     }
   };
 }

@@ -1,15 +1,15 @@
 import { RateLimitError } from '@org/cache-core';
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { type AppEnv, remoteAddress, requestHeader } from '../http/context.js';
+import { type AppEnv, remoteAddress } from '../http/context.js';
 import type { Logger } from '../logger.js';
 import type { ApiMetrics } from '../metrics.js';
 import type { RateDecision, RateLimiter } from './rate-limiter.js';
 
-const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const WARN_EVERY_MS = 10_000;
 
 /**
- * Limits requests per token (service id), else per `X-Tenant-ID`, else per client address. Adds
+ * Limits requests per principal (the token's service id) or, when auth is off, per client address
+ * (the socket's peer: no header the client sets, such as X-Tenant-ID, picks the budget). Adds
  * the `RateLimit-*` headers; answers 429 CACHE_009 with `Retry-After` past the limit. If the
  * limiter's store fails, requests pass (fail open) and a warning is logged.
  */
@@ -47,13 +47,8 @@ export function rateLimit(
   };
   return (c, next) => {
     const principal = c.get('principal');
-    let subject: string;
-    if (principal.kind !== 'anonymous') subject = `svc:${principal.id}`;
-    else {
-      const tenant = requestHeader(c, 'x-tenant-id');
-      subject =
-        tenant !== undefined && TENANT.test(tenant) ? `tenant:${tenant}` : `ip:${remoteAddress(c.env)}`;
-    }
+    // Never a header the client chooses: the token's service id, else the connection's peer.
+    const subject = principal.kind === 'anonymous' ? `ip:${remoteAddress(c.env)}` : `svc:${principal.id}`;
     let pending: RateDecision | Promise<RateDecision>;
     try {
       pending = limiter.hit(subject);
