@@ -1,21 +1,31 @@
 import {
   assertCacheKey,
   assertDeviceId,
+  assertGlob,
   assertIndex,
-  assertPattern,
   assertTenant,
   type CacheEntry,
   type CacheInfo,
+  checkJsonDepth,
+  checkMetadataBounds,
+  DEFAULT_MAX_FUTURE_SKEW_MS,
   DeviceMetadata,
   type DevicePage,
+  type FutureDevicePage,
   type HealthStatus,
+  INPUT_BOUNDS,
+  inputProblemError,
   type JsonValue,
   type ListDevicesOptions,
+  type ListFutureDevicesOptions,
   normalizeTimestamp,
   type Reading,
+  type ResetDeviceResult,
+  readingBoundsChecker,
   type SetOptions,
   type TenantStats,
   TooLargeError,
+  timestampFromMillis,
   timestampToMillis,
   type UpsertResult,
   ValidationError,
@@ -29,6 +39,11 @@ export interface CacheClientOptions {
   defaultTtlSeconds?: number | null;
   /** Largest JSON-encoded value `set` accepts, in bytes (default 10 MiB). */
   maxValueBytes?: number;
+  /**
+   * How far ahead of this client's clock a reading's `timestamp` (or metadata `last_updated`) may
+   * be, in ms (default DEFAULT_MAX_FUTURE_SKEW_MS, 5 minutes); further is refused (CACHE_007).
+   */
+  maxFutureSkewMs?: number;
 }
 
 export interface ListKeysOptions {
@@ -52,11 +67,23 @@ export class CacheClient implements AsyncDisposable {
   constructor(transport: CacheTransport, options: CacheClientOptions = {}, ownsTransport = true) {
     this.transport = transport;
     this.tenant = assertTenant(options.tenant ?? 'default');
+    const maxFutureSkewMs = options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
+    if (!Number.isFinite(maxFutureSkewMs) || maxFutureSkewMs < 0) {
+      throw new ValidationError('maxFutureSkewMs must be a non-negative number of milliseconds', {
+        details: { field: 'maxFutureSkewMs' },
+      });
+    }
     this.#options = {
       defaultTtlSeconds: options.defaultTtlSeconds === undefined ? 3600 : options.defaultTtlSeconds,
       maxValueBytes: options.maxValueBytes ?? 10 * 1024 * 1024,
+      maxFutureSkewMs,
     };
     this.#ownsTransport = ownsTransport;
+  }
+
+  /** How far ahead of this client's clock a timestamp may be (ms). */
+  get maxFutureSkewMs(): number {
+    return this.#options.maxFutureSkewMs;
   }
 
   /** The same connection, scoped to another tenant. Closing it does not close the connection. */
@@ -67,18 +94,28 @@ export class CacheClient implements AsyncDisposable {
   // ---- devices ----
 
   /** Writes a batch of readings; per device and index the newest timestamp wins, in the batch and in the store. */
+  /**
+   * Writes a batch of readings; per device and index the newest timestamp wins, in the batch and in
+   * the store. Every reading is checked against INPUT_BOUNDS and the future skew first: when one is
+   * out of bounds, nothing of the call is written and the error's details name it
+   * (`{ position, device_id, index, reason }`).
+   */
   async upsertReadings(readings: readonly Reading[]): Promise<UpsertResult> {
-    if (readings.length === 0) return { written: 0, stale: 0, devices: 0 };
-    for (const r of readings) {
-      assertDeviceId(r.device_id);
-      assertIndex(r.index);
-      if (typeof r.timestamp !== 'string' || r.timestamp.length !== 27) {
-        throw new ValidationError(
-          'reading timestamp must be normalized (use toReading on a parsed ValidatedOutput)',
-          {
-            details: { device_id: r.device_id, index: r.index },
-          },
-        );
+    if (!Array.isArray(readings)) {
+      throw new ValidationError('readings must be an array', { details: { field: 'readings' } });
+    }
+    if (readings.length === 0) return { written: 0, stale: 0, devices: 0, staleSamples: [] };
+    const check = readingBoundsChecker({ nowMs: Date.now(), maxFutureSkewMs: this.#options.maxFutureSkewMs });
+    for (let position = 0; position < readings.length; position++) {
+      const r = readings[position]!;
+      const problem = check(r);
+      if (problem !== null) {
+        throw inputProblemError(problem, {
+          position,
+          device_id: shortId(r?.device_id),
+          index: shortId(r?.index),
+          reason: problem.reason,
+        });
       }
     }
     return this.transport.upsertReadings(readings);
@@ -103,7 +140,43 @@ export class CacheClient implements AsyncDisposable {
         details: { device_id: deviceId },
       });
     }
-    await this.transport.storeDeviceMetadata({ ...parsed.data, last_updated });
+    const full = { ...parsed.data, last_updated };
+    const problem = checkMetadataBounds(full, {
+      nowMs: Date.now(),
+      maxFutureSkewMs: this.#options.maxFutureSkewMs,
+    });
+    if (problem !== null) {
+      throw inputProblemError(problem, {
+        position: 0,
+        device_id: deviceId,
+        index: null,
+        reason: problem.reason,
+      });
+    }
+    await this.transport.storeDeviceMetadata(full);
+  }
+
+  /** Admin: removes a device's metadata, readings and index entries (e.g. state poisoned by a future timestamp). */
+  async resetDevice(deviceId: string): Promise<ResetDeviceResult> {
+    return this.transport.resetDevice(assertDeviceId(deviceId));
+  }
+
+  /**
+   * Admin: devices whose newest reading or `last_updated` is after `after` (default: now +
+   * maxFutureSkewMs). Bounded work per call: a page may be short and still have a cursor.
+   */
+  async listFutureDevices(options: ListFutureDevicesOptions = {}): Promise<FutureDevicePage> {
+    const limit = checkLimit(options.limit ?? 100);
+    let after: string | null;
+    if (options.after === undefined) {
+      after = timestampFromMillis(Math.min(Date.now() + this.#options.maxFutureSkewMs, MAX_INSTANT));
+    } else {
+      after = typeof options.after === 'string' ? normalizeTimestamp(options.after) : null;
+      if (after === null) {
+        throw new ValidationError('after must be an ISO 8601 date-time', { details: { field: 'after' } });
+      }
+    }
+    return this.transport.listFutureDevices({ after, limit, cursor: checkCursor(options.cursor) });
   }
 
   async getDeviceMetadata(deviceId: string): Promise<DeviceMetadata | null> {
@@ -130,14 +203,9 @@ export class CacheClient implements AsyncDisposable {
   }
 
   async listDevices(options: ListDevicesOptions = {}): Promise<DevicePage> {
-    const limit = options.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-      throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE}`, {
-        details: { field: 'limit' },
-      });
-    }
+    const limit = checkLimit(options.limit ?? 100);
     const offset = options.offset ?? 0;
-    if (!Number.isInteger(offset) || offset < 0) {
+    if (!Number.isSafeInteger(offset) || offset < 0) {
       throw new ValidationError('offset must be a non-negative integer', { details: { field: 'offset' } });
     }
     const sort = options.sort ?? 'id';
@@ -148,9 +216,8 @@ export class CacheClient implements AsyncDisposable {
       limit,
       offset,
       sort,
-      cursor: options.cursor ?? null,
-      pattern:
-        options.pattern === undefined || options.pattern === '*' ? null : assertPattern(options.pattern),
+      cursor: checkCursor(options.cursor),
+      pattern: options.pattern === undefined || options.pattern === '*' ? null : assertGlob(options.pattern),
       updatedSince: options.updatedSince === undefined ? null : toMillis(options.updatedSince),
     });
   }
@@ -197,18 +264,13 @@ export class CacheClient implements AsyncDisposable {
 
   /** Deletes this tenant's keys matching a glob; returns how many. Other tenants are never touched. */
   async invalidate(pattern: string): Promise<number> {
-    return this.transport.kvInvalidate(this.tenant, assertPattern(pattern));
+    return this.transport.kvInvalidate(this.tenant, assertGlob(pattern));
   }
 
   /** This tenant's live keys matching a glob, a page at a time. */
   async listKeys(pattern = '*', options: ListKeysOptions = {}): Promise<KeyPage> {
-    const limit = options.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-      throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE}`, {
-        details: { field: 'limit' },
-      });
-    }
-    return this.transport.kvListKeys(this.tenant, assertPattern(pattern), limit, options.cursor ?? null);
+    const limit = checkLimit(options.limit ?? 100);
+    return this.transport.kvListKeys(this.tenant, assertGlob(pattern), limit, checkCursor(options.cursor));
   }
 
   /** Deletes every key of this tenant; returns how many. */
@@ -235,7 +297,17 @@ export class CacheClient implements AsyncDisposable {
 
   #item(key: string, value: JsonValue, ttl: number | null | undefined): KvSetItem {
     assertCacheKey(key);
-    const json = value === undefined ? undefined : JSON.stringify(value);
+    if (!checkJsonDepth(value, INPUT_BOUNDS.maxValueDepth)) {
+      throw new ValidationError(`value nests deeper than ${INPUT_BOUNDS.maxValueDepth} levels`, {
+        details: { key, field: 'value', reason: 'value_too_deep' },
+      });
+    }
+    let json: string | undefined;
+    try {
+      json = value === undefined ? undefined : JSON.stringify(value);
+    } catch {
+      json = undefined; // a bigint, a cycle…
+    }
     if (json === undefined) throw new ValidationError('value must be JSON', { details: { key } });
     if (Buffer.byteLength(json) > this.#options.maxValueBytes) {
       throw new TooLargeError(`value is larger than ${this.#options.maxValueBytes} bytes`, {
@@ -243,13 +315,52 @@ export class CacheClient implements AsyncDisposable {
       });
     }
     const seconds = ttl === undefined ? this.#options.defaultTtlSeconds : ttl === 0 ? null : ttl;
-    if (seconds !== null && (!Number.isFinite(seconds) || seconds < 0)) {
-      throw new ValidationError('ttl must be a positive number of seconds', {
+    if (
+      seconds !== null &&
+      (typeof seconds !== 'number' ||
+        !Number.isFinite(seconds) ||
+        seconds < 0 ||
+        seconds > INPUT_BOUNDS.maxTtlSeconds)
+    ) {
+      throw new ValidationError(`ttl must be a number of seconds from 0 to ${INPUT_BOUNDS.maxTtlSeconds}`, {
         details: { key, field: 'ttl' },
       });
     }
-    return { key, json, ttl: seconds };
+    // Whole seconds, a fraction rounded UP: a positive TTL never becomes "no expiry" and what the
+    // answer says is exactly what Redis holds.
+    return { key, json, ttl: seconds === null ? null : Math.ceil(seconds) };
   }
+}
+
+/** The latest instant a timestamp can name (9999-12-31T23:59:59.999Z). */
+const MAX_INSTANT = Date.UTC(10_000, 0, 1) - 1;
+
+function checkLimit(limit: unknown): number {
+  if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_PAGE) {
+    throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE}`, {
+      details: { field: 'limit' },
+    });
+  }
+  return limit as number;
+}
+
+/**
+ * A cursor a caller passes back: a string of at most INPUT_BOUNDS.maxCursorLength characters
+ * (each transport then checks it is one it issued: ValidationError CACHE_007 otherwise).
+ */
+function checkCursor(cursor: unknown): string | null {
+  if (cursor === undefined || cursor === null) return null;
+  if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > INPUT_BOUNDS.maxCursorLength) {
+    throw new ValidationError('cursor is malformed; pass back the next_cursor of a previous page', {
+      details: { field: 'cursor' },
+    });
+  }
+  return cursor;
+}
+
+/** An id for error details: strings only, cut to the longest valid id. */
+function shortId(value: unknown): string | null {
+  return typeof value === 'string' ? value.slice(0, INPUT_BOUNDS.deviceIdMaxLength) : null;
 }
 
 function toMillis(value: Date | string | number): number {

@@ -6,4 +6,4 @@ export { MemoryTransport, type MemoryTransportOptions } from './memory/memory-tr
 export type { RedisConnectionOptions } from './redis/connection.js';
 export { mapRedisError } from './redis/redis-errors.js';
 export { RedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
-export type { CacheTransport, DeviceListQuery, KeyPage, KvSetItem } from './transport.js';
+export type { CacheTransport, DeviceListQuery, FutureDeviceQuery, KeyPage, KvSetItem } from './transport.js';

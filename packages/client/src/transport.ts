@@ -4,11 +4,21 @@ import type {
   DeviceMetadata,
   DevicePage,
   DeviceSort,
+  FutureDevicePage,
   HealthStatus,
   Reading,
+  ResetDeviceResult,
   TenantStats,
   UpsertResult,
 } from '@org/cache-core';
+
+/** A future-devices request after validation and defaults. */
+export interface FutureDeviceQuery {
+  /** Normalized timestamp: devices whose newest timestamp is after it. */
+  after: string;
+  limit: number;
+  cursor: string | null;
+}
 
 /** A listing request after validation and defaults (what transports receive). */
 export interface DeviceListQuery {
@@ -47,6 +57,8 @@ export interface CacheTransport {
   getReading(id: string, index: string): Promise<Reading | null>;
   listIndexes(id: string): Promise<string[]>;
   listDevices(query: DeviceListQuery): Promise<DevicePage>;
+  resetDevice(id: string): Promise<ResetDeviceResult>;
+  listFutureDevices(query: FutureDeviceQuery): Promise<FutureDevicePage>;
   getCacheInfo(): Promise<CacheInfo>;
   checkHealth(): Promise<HealthStatus>;
 

@@ -1,3 +1,5 @@
+import type { FailureClass } from './failure-class.js';
+
 /** Error codes shared by every transport, the API's error envelope and the CLI. */
 export const ErrorCode = {
   /** The key (or device) does not exist. */
@@ -51,6 +53,10 @@ export interface CacheErrorOptions {
   /** What the error is about: a key, device id, field, operation… Never a value or a secret. */
   details?: Record<string, unknown>;
   retriable?: boolean;
+  /** Seconds the server asked to wait before trying again (`Retry-After`). */
+  retryAfterSeconds?: number;
+  /** How `classifyFailure` must class this error when its code alone does not say (see failure-class.ts). */
+  failure?: FailureClass;
 }
 
 /** Base class of every error the cache raises on purpose. */
@@ -59,12 +65,19 @@ export class CacheError extends Error {
   readonly code: ErrorCode;
   readonly retriable: boolean;
   readonly details: Record<string, unknown>;
+  /** Seconds the server asked to wait before trying again, when it said so. */
+  readonly retryAfterSeconds: number | undefined;
+  /** An explicit failure class (e.g. `fatal` for refused Redis credentials); see `classifyFailure`. */
+  readonly failure: FailureClass | undefined;
 
   constructor(code: ErrorCode, message: string, options: CacheErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.retriable = options.retriable ?? RETRIABLE.has(code);
+    this.retriable =
+      options.retriable ?? (options.failure ? options.failure === 'transient' : RETRIABLE.has(code));
     this.details = options.details ?? {};
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.failure = options.failure;
   }
 
   get status(): number {
@@ -137,10 +150,9 @@ export class ForbiddenError extends CacheError {
 
 export class RateLimitError extends CacheError {
   override readonly name = 'RateLimitError';
-  readonly retryAfterSeconds: number;
+  declare readonly retryAfterSeconds: number;
   constructor(message: string, retryAfterSeconds: number, options?: CacheErrorOptions) {
-    super(ErrorCode.RATE_LIMITED, message, options);
-    this.retryAfterSeconds = retryAfterSeconds;
+    super(ErrorCode.RATE_LIMITED, message, { ...options, retryAfterSeconds });
   }
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { globLiteralPrefix, globToRegExp, isLiteralGlob } from './glob.js';
+import { compileGlob, globLiteralPrefix, isLiteralGlob } from './glob.js';
 import { escapeGlob } from './key-scheme.js';
 
-const matches = (pattern: string, text: string) => globToRegExp(pattern).test(text);
+const matches = (pattern: string, text: string) => compileGlob(pattern)(text);
 
 describe('glob', () => {
   it('matches like Redis MATCH', () => {

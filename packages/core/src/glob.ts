@@ -1,58 +1,180 @@
+import { InvalidKeyError } from './errors.js';
+import { LIMITS } from './ids.js';
+
 /**
- * Redis-style glob patterns (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\` escapes), the same language
- * as `SCAN MATCH`, so a pattern means the same on every transport.
+ * Redis-style glob patterns (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\` escapes), the language of
+ * `SCAN MATCH`, matched by code point. Every transport evaluates patterns with `compileGlob`, so a
+ * pattern means the same everywhere.
+ *
+ * Rules where Redis is loose: an unclosed `[` is a literal `[`; a trailing `\` is a literal `\`;
+ * `[]` and `[^]` match nothing; `-` first or last in a class is literal. `assertGlob` refuses a
+ * reversed range (`[z-a]`), a range without an end, a pattern over `LIMITS.patternMaxLength`
+ * characters, control characters and unpaired surrogates.
+ *
+ * Matching never backtracks more than one `*` at a time (the greedy "last star" walk), so its
+ * worst case is O(tokens x text length) and there is no regular expression to blow up.
  */
-export function globToRegExp(pattern: string): RegExp {
-  let re = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '[\\s\\S]*';
-    else if (c === '?') re += '[\\s\\S]';
-    else if (c === '\\' && i + 1 < pattern.length) re += escapeRegExp(pattern[++i]!);
-    else if (c === '[') {
-      const end = classEnd(pattern, i);
-      if (end < 0) re += '\\[';
+export type GlobMatcher = (text: string) => boolean;
+
+/** A compiled pattern: what `compileGlob` returns, with its cost. */
+export interface CompiledGlob extends GlobMatcher {
+  /** Number of tokens (`*`, `?`, classes, characters): the factor of the worst-case cost. */
+  readonly tokens: number;
+}
+
+const STAR = -1;
+const ANY = -2;
+/** Token codes >= 0 are code points; <= CLASS_BASE are classes (CLASS_BASE - n is class n). */
+const CLASS_BASE = -3;
+
+interface CharClass {
+  negate: boolean;
+  /** Inclusive code point ranges, [lo, hi] pairs flattened. */
+  ranges: number[];
+}
+
+interface ParsedGlob {
+  tokens: number[];
+  classes: CharClass[];
+  problem: string | null;
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /\p{Cs}/u;
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+function parse(pattern: string): ParsedGlob {
+  const chars = Array.from(pattern, (c) => c.codePointAt(0)!);
+  const tokens: number[] = [];
+  const classes: CharClass[] = [];
+  let problem: string | null = null;
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (c === 0x2a /* * */) {
+      if (tokens[tokens.length - 1] !== STAR) tokens.push(STAR); // `**` is `*`
+    } else if (c === 0x3f /* ? */) tokens.push(ANY);
+    else if (c === 0x5c /* \ */) tokens.push(i + 1 < chars.length ? chars[++i]! : c);
+    else if (c === 0x5b /* [ */) {
+      const parsed = parseClass(chars, i);
+      if (parsed === null) tokens.push(c);
       else {
-        re += classToRegExp(pattern.slice(i + 1, end));
-        i = end;
+        problem ??= parsed.problem;
+        tokens.push(CLASS_BASE - classes.length);
+        classes.push(parsed.cls);
+        i = parsed.end;
       }
-    } else re += escapeRegExp(c);
+    } else tokens.push(c);
   }
-  return new RegExp(`${re}$`, 'u');
+  return { tokens, classes, problem };
 }
 
-function classEnd(pattern: string, open: number): number {
+/** The class opening at `open`, or null when it is never closed (then `[` is literal). */
+function parseClass(
+  chars: number[],
+  open: number,
+): { cls: CharClass; end: number; problem: string | null } | null {
   let i = open + 1;
-  if (pattern[i] === '^') i++;
-  for (; i < pattern.length; i++) {
-    if (pattern[i] === '\\') i++;
-    else if (pattern[i] === ']') return i;
+  const negate = chars[i] === 0x5e; /* ^ */
+  if (negate) i++;
+  const ranges: number[] = [];
+  let problem: string | null = null;
+  for (; i < chars.length; i++) {
+    let c = chars[i]!;
+    if (c === 0x5d /* ] */) return { cls: { negate, ranges }, end: i, problem };
+    if (c === 0x5c /* \ */) {
+      if (i + 1 >= chars.length) return null;
+      c = chars[++i]!;
+    }
+    if (chars[i + 1] === 0x2d /* - */ && i + 2 < chars.length && chars[i + 2] !== 0x5d) {
+      let hi = chars[i + 2]!;
+      i += 2;
+      if (hi === 0x5c) {
+        if (i + 1 >= chars.length) return null;
+        hi = chars[++i]!;
+      }
+      if (hi < c) problem ??= 'a character range is reversed';
+      ranges.push(c, hi);
+    } else ranges.push(c, c);
   }
-  return -1;
+  return null;
 }
 
-function classToRegExp(body: string): string {
-  let out = '[';
-  let i = 0;
-  if (body[0] === '^') {
-    out += '^';
-    i = 1;
+function inClass(cls: CharClass, c: number): boolean {
+  const r = cls.ranges;
+  let found = false;
+  for (let k = 0; k < r.length; k += 2) {
+    if (c >= r[k]! && c <= r[k + 1]!) {
+      found = true;
+      break;
+    }
   }
-  for (; i < body.length; i++) {
-    const c = body[i]!;
-    if (c === '\\' && i + 1 < body.length) out += escapeClassChar(body[++i]!);
-    else if (c === '-' && i > 0 && i + 1 < body.length) out += '-';
-    else out += escapeClassChar(c);
-  }
-  return out === '[' || out === '[^' ? '(?!)' : `${out}]`;
+  // `[]` and `[^]` match nothing
+  return r.length > 0 && found !== cls.negate;
 }
 
-function escapeRegExp(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** Throws `InvalidKeyError` (CACHE_004) unless `pattern` is a valid glob; returns it. */
+export function assertGlob(pattern: unknown): string {
+  const fail = (message: string, extra: Record<string, unknown> = {}): never => {
+    throw new InvalidKeyError(message, { details: { kind: 'pattern', ...extra } });
+  };
+  if (typeof pattern !== 'string') return fail('pattern must be a string');
+  if (pattern.length === 0) return fail('pattern must not be empty');
+  if (pattern.length > LIMITS.patternMaxLength) {
+    return fail(`pattern is longer than ${LIMITS.patternMaxLength} characters`, { length: pattern.length });
+  }
+  if (CONTROL.test(pattern)) return fail('pattern must not contain control characters');
+  if (LONE_SURROGATE.test(pattern)) return fail('pattern must be valid unicode');
+  const { problem } = parse(pattern);
+  if (problem !== null) return fail(`pattern is not a valid glob: ${problem}`);
+  return pattern;
 }
 
-function escapeClassChar(c: string): string {
-  return c.replace(/[\\\]^-]/g, '\\$&');
+/** The same as `assertGlob` (kept for callers of the former name). */
+export const assertPattern = (pattern: unknown): string => assertGlob(pattern);
+
+/**
+ * A matcher of `pattern` (not validated: call `assertGlob` on user input first). Cost per call is
+ * at most tokens x code points of the text.
+ */
+export function compileGlob(pattern: string): CompiledGlob {
+  const { tokens, classes } = parse(pattern);
+  const t = Int32Array.from(tokens);
+  const n = t.length;
+  let minLength = 0;
+  for (let k = 0; k < n; k++) if (t[k] !== STAR) minLength++;
+  const tokenMatches = (token: number, c: number) =>
+    token === c || token === ANY || (token <= CLASS_BASE && inClass(classes[CLASS_BASE - token]!, c));
+  const match = (text: string): boolean => {
+    const s = SURROGATE.test(text) ? codePoints(text) : null;
+    const len = s === null ? text.length : s.length;
+    if (len < minLength) return false;
+    const at = s === null ? (i: number) => text.charCodeAt(i) : (i: number) => s[i]!;
+    let p = 0;
+    let i = 0;
+    let starP = -1;
+    let starI = 0;
+    while (i < len) {
+      if (p < n && t[p] !== STAR && tokenMatches(t[p]!, at(i))) {
+        p++;
+        i++;
+      } else if (p < n && t[p] === STAR) {
+        starP = p++;
+        starI = i;
+      } else if (starP >= 0) {
+        p = starP + 1;
+        i = ++starI;
+      } else return false;
+    }
+    while (p < n && t[p] === STAR) p++;
+    return p === n;
+  };
+  return Object.assign(match, { tokens: n });
+}
+
+function codePoints(text: string): number[] {
+  const out: number[] = [];
+  for (const c of text) out.push(c.codePointAt(0)!);
+  return out;
 }
 
 /** The literal text every match starts with (lets a sorted index jump straight to the candidates). */

@@ -1,6 +1,7 @@
 import {
   AuthError,
   CacheError,
+  classifyHttpStatus,
   ErrorCode,
   errorFromCode,
   ForbiddenError,
@@ -24,7 +25,12 @@ export function retryAfterSeconds(header: string | null): number | null {
   return Number.isNaN(at) ? null : Math.max(0, (at - Date.now()) / 1000);
 }
 
-/** Rebuilds the typed error of an API error answer from its envelope, or from the status alone. */
+/**
+ * Rebuilds the typed error of an API error answer from its envelope, or from the status alone.
+ * Its failure class comes from the status (`classifyHttpStatus`: 401/403 fatal; 408, 429, 502,
+ * 503, 504, 507 transient; any other one permanent) and it carries `retryAfterSeconds` when the
+ * answer had a `Retry-After`.
+ */
 export function errorFromEnvelope(
   status: number,
   body: unknown,
@@ -36,31 +42,36 @@ export function errorFromEnvelope(
     e && typeof e.details === 'object' && e.details !== null
       ? (e.details as Record<string, unknown>)
       : { operation };
+  const options = {
+    details,
+    failure: classifyHttpStatus(status),
+    ...(retryAfter === null ? {} : { retryAfterSeconds: retryAfter }),
+  };
   if (e && typeof e.code === 'string' && typeof e.message === 'string') {
-    if (e.code === ErrorCode.RATE_LIMITED) return new RateLimitError(e.message, retryAfter ?? 1, { details });
-    return errorFromCode(e.code, e.message, { details });
+    if (e.code === ErrorCode.RATE_LIMITED) return new RateLimitError(e.message, retryAfter ?? 1, options);
+    return errorFromCode(e.code, e.message, options);
   }
   const message = `the API answered HTTP ${status} to ${operation}`;
   switch (status) {
     case 400:
-      return new ValidationError(message, { details });
+      return new ValidationError(message, options);
     case 401:
-      return new AuthError(message, { details });
+      return new AuthError(message, options);
     case 403:
-      return new ForbiddenError(message, { details });
+      return new ForbiddenError(message, options);
     case 404:
-      return new NotFoundError(message, { details });
+      return new NotFoundError(message, options);
     case 413:
-      return new TooLargeError(message, { details });
+      return new TooLargeError(message, options);
     case 429:
-      return new RateLimitError(message, retryAfter ?? 1, { details });
+      return new RateLimitError(message, retryAfter ?? 1, options);
     case 502:
     case 503:
-      return new UnavailableError(message, { details });
+      return new UnavailableError(message, options);
     case 504:
-      return new TimeoutError(message, { details });
+      return new TimeoutError(message, options);
     default:
-      return new CacheError(ErrorCode.INTERNAL, message, { details });
+      return new CacheError(ErrorCode.INTERNAL, message, options);
   }
 }
 
@@ -73,9 +84,10 @@ export function errorFromFetchFailure(error: unknown, operation: string, timeout
       details: { operation },
     });
   }
-  const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
-  const reason = cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error);
-  return new UnavailableError(`the API is unreachable (${operation}: ${reason})`, {
+  // Only a socket error code (ECONNREFUSED…) goes in the message; the rest stays in `cause`.
+  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  const reason = typeof code === 'string' && /^[A-Z_]{2,40}$/.test(code) ? `: ${code}` : '';
+  return new UnavailableError(`the API is unreachable (${operation}${reason})`, {
     cause: error,
     details: { operation },
   });

@@ -176,21 +176,23 @@ describe('http transport', () => {
     expect(health).toMatchObject({ status: 'unhealthy', backend: 'redis' });
   });
 
-  it('sends keys that cannot travel in a path through the batch route', async () => {
+  it('refuses keys "." and ".." before sending, and sends shadowed keys through the batch route', async () => {
     const api = await scripted([
-      json(200, { status: 'success', data: { items: [{ key: '..', found: false }] }, metadata: {} }),
       json(200, { status: 'success', data: { items: [{ key: 'stats', found: false }] }, metadata: {} }),
       json(200, { status: 'success', data: { keys: [], next_cursor: null }, metadata: {} }),
     ]);
     const client = createCacheClient({ transport: 'http', baseUrl: api.url, tenant: 't' });
-    expect(await client.get('..')).toBeNull();
+    for (const key of ['.', '..']) {
+      await expect(client.get(key)).rejects.toMatchObject({ code: 'CACHE_004' });
+      await expect(client.set(key, 1)).rejects.toMatchObject({ code: 'CACHE_004' });
+      await expect(client.delete(key)).rejects.toMatchObject({ code: 'CACHE_004' });
+    }
     expect(await client.get('stats')).toBeNull();
     await client.listKeys('..');
     expect(api.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
       'POST /api/v2/cache/batch',
-      'POST /api/v2/cache/batch',
       `GET /api/v2/cache/pattern/${encodeURIComponent('\\.\\.')}?limit=100`,
     ]);
-    expect(JSON.parse(api.seen[0]!.body)).toEqual({ operation: 'get', keys: ['..'] });
+    expect(JSON.parse(api.seen[0]!.body)).toEqual({ operation: 'get', keys: ['stats'] });
   });
 });

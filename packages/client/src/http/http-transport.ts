@@ -3,14 +3,17 @@ import {
   type CacheInfo,
   type DeviceMetadata,
   type DevicePage,
+  type FutureDevicePage,
   type HealthStatus,
   isCacheError,
   type Reading,
+  type ResetDeviceResult,
+  STALE_SAMPLES_MAX,
   type TenantStats,
   type UpsertResult,
   ValidationError,
 } from '@org/cache-core';
-import type { CacheTransport, DeviceListQuery, KeyPage, KvSetItem } from '../transport.js';
+import type { CacheTransport, DeviceListQuery, FutureDeviceQuery, KeyPage, KvSetItem } from '../transport.js';
 import { chunks, HttpCalls } from './http-calls.js';
 import { HttpKv } from './http-kv.js';
 import type { HttpRequester, RequesterOptions } from './http-requester.js';
@@ -45,7 +48,7 @@ export class HttpTransport implements CacheTransport {
   // ---- devices ----
 
   async upsertReadings(readings: readonly Reading[]): Promise<UpsertResult> {
-    const total: UpsertResult = { written: 0, stale: 0, devices: 0 };
+    const total: UpsertResult = { written: 0, stale: 0, devices: 0, staleSamples: [] };
     for (const part of chunks(readings, this.#readingsBatchSize)) {
       // Idempotent by design: a replayed reading never overwrites newer state.
       const answer = await this.#calls.send<UpsertAnswer>({
@@ -58,6 +61,9 @@ export class HttpTransport implements CacheTransport {
       total.written += answer.written;
       total.stale += answer.stale;
       total.devices += answer.devices;
+      for (const sample of answer.staleSamples ?? []) {
+        if (total.staleSamples.length < STALE_SAMPLES_MAX) total.staleSamples.push(sample);
+      }
       if (answer.invalid > 0) {
         throw new ValidationError(`the API refused ${answer.invalid} reading(s); the others were written`, {
           details: { ...total, invalid: answer.invalid, errors: answer.errors },
@@ -148,6 +154,26 @@ export class HttpTransport implements CacheTransport {
         updated_since: q.updatedSince,
       })}`,
       operation: 'listDevices',
+      idempotent: true,
+    });
+  }
+
+  /** `POST /api/admin/devices/{id}/reset` (scope `devices:admin`). */
+  resetDevice(id: string): Promise<ResetDeviceResult> {
+    return this.#calls.send<ResetDeviceResult>({
+      method: 'POST',
+      path: `/api/admin/devices/${segOrThrow(id, 'device id')}/reset`,
+      operation: 'resetDevice',
+      idempotent: true,
+    });
+  }
+
+  /** `GET /api/admin/devices/future` (scope `devices:admin`). */
+  listFutureDevices(q: FutureDeviceQuery): Promise<FutureDevicePage> {
+    return this.#calls.send<FutureDevicePage>({
+      method: 'GET',
+      path: `/api/admin/devices/future${query({ after: q.after, limit: q.limit, cursor: q.cursor })}`,
+      operation: 'listFutureDevices',
       idempotent: true,
     });
   }

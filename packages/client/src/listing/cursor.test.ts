@@ -13,14 +13,26 @@ describe('list cursors', () => {
     });
   });
 
-  it('rejects anything else with CACHE_004', () => {
+  it('rejects anything else with CACHE_007, without internal detail', () => {
     for (const bad of [
       '',
       'zzz',
       encodeCursor({ s: 'updated', score: 1, skip: -1 }),
+      'abc',
+      '%%%',
+      encodeCursor({ s: 'updated', score: 1, skip: 1e21 }),
       Buffer.from('{"s":"x"}').toString('base64url'),
+      'A'.repeat(2000),
     ]) {
-      expect(() => decodeCursor(bad)).toThrow(expect.objectContaining({ code: 'CACHE_004' }));
+      expect(() => decodeCursor(bad)).toThrow(
+        expect.objectContaining({
+          code: 'CACHE_007',
+          message: 'cursor is malformed; pass back the next_cursor of a previous page',
+        }),
+      );
     }
+    expect(() => decodeCursor(encodeCursor({ s: 'key', after: 'k' }), 'id')).toThrow(
+      expect.objectContaining({ code: 'CACHE_007' }),
+    );
   });
 });

@@ -1,6 +1,6 @@
-import { type DevicePage, type DeviceSummary, globLiteralPrefix, globToRegExp } from '@org/cache-core';
+import { compileGlob, type DevicePage, type DeviceSummary, globLiteralPrefix } from '@org/cache-core';
 import type { DeviceListQuery } from '../transport.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor, malformedCursor } from './cursor.js';
 
 /** One bounded read of a device index; each backend implements it over its own structure. */
 export interface DeviceIndexSource {
@@ -29,7 +29,23 @@ export interface DeviceIndexSource {
 
 /** How many index entries one listing call may read when a filter can make pages sparse. */
 export const LISTING_SCAN_BUDGET = 2_000;
+/**
+ * Pattern tokens x index entries one listing call may match: a pattern's worst case costs its
+ * token count times the id length per entry, so a heavy pattern reads fewer entries per call
+ * (a 512-token pattern: 250 entries of up to 256 characters, a few ms) and answers a short page
+ * with a cursor. A simple pattern (under 64 tokens) keeps the full LISTING_SCAN_BUDGET.
+ */
+export const LISTING_MATCH_BUDGET = 128_000;
+/** Index entries `listFutureDevices` examines per call. */
+export const FUTURE_SCAN_PER_CALL = 1_000;
 const CHUNK = 500;
+
+/** Index entries one call may examine with this pattern (at least 1, so every call makes progress). */
+export function scanBudget(limit: number, patternTokens: number): number {
+  const base = Math.max(LISTING_SCAN_BUDGET, limit * 2);
+  if (patternTokens === 0) return base;
+  return Math.max(1, Math.min(base, Math.floor(LISTING_MATCH_BUDGET / patternTokens)));
+}
 
 /**
  * Cursor pagination over a device index, costing O(page) without a filter and at most
@@ -39,12 +55,14 @@ export async function listDevicesFrom(
   source: DeviceIndexSource,
   query: DeviceListQuery,
 ): Promise<DevicePage> {
-  const match = query.pattern === null ? null : globToRegExp(query.pattern);
+  const glob = query.pattern === null ? null : compileGlob(query.pattern);
+  const match = glob === null ? null : { test: glob };
   const prefix = query.pattern === null ? '' : globLiteralPrefix(query.pattern);
   const minExpiry = query.updatedSince === null ? 0 : query.updatedSince + source.ttlMs;
   const filtered = match !== null || minExpiry > 0;
-  const budget = Math.max(LISTING_SCAN_BUDGET, query.limit * 2);
+  const budget = scanBudget(query.limit, glob === null ? 0 : glob.tokens);
   const cursor = query.cursor === null ? null : decodeCursor(query.cursor);
+  if (cursor !== null && cursor.s !== query.sort) throw malformedCursor();
   const devices: DeviceSummary[] = [];
   const summary = (id: string, expiry: number): DeviceSummary => ({
     device_id: id,

@@ -5,11 +5,17 @@ import {
   type DevicePage,
   decodeReadingBody,
   encodeReadingBody,
+  type FutureDevice,
+  type FutureDevicePage,
   type Reading,
+  type ResetDeviceResult,
+  STALE_SAMPLES_MAX,
+  type StaleSample,
   type UpsertResult,
 } from '@org/cache-core';
-import { type DeviceIndexSource, listDevicesFrom } from '../listing/device-listing.js';
-import type { DeviceListQuery } from '../transport.js';
+import { decodeCursor, encodeCursor } from '../listing/cursor.js';
+import { type DeviceIndexSource, FUTURE_SCAN_PER_CALL, listDevicesFrom } from '../listing/device-listing.js';
+import type { DeviceListQuery, FutureDeviceQuery } from '../transport.js';
 import { SortedIds } from './sorted-ids.js';
 
 interface DeviceState {
@@ -36,6 +42,7 @@ export class MemoryDevices implements DeviceIndexSource {
     const now = this.#purge();
     const batch = coalesceReadings(readings);
     let written = 0;
+    const staleSamples: StaleSample[] = [];
     for (const update of batch.devices) {
       const state = this.#touch(update.deviceId, now);
       for (const r of update.readings) {
@@ -43,12 +50,14 @@ export class MemoryDevices implements DeviceIndexSource {
         if (current === undefined || current.timestamp <= r.timestamp) {
           state.readings.set(r.index, { timestamp: r.timestamp, body: encodeReadingBody(r) });
           written++;
+        } else if (staleSamples.length < STALE_SAMPLES_MAX) {
+          staleSamples.push({ device_id: r.device_id, index: r.index, timestamp: r.timestamp });
         }
       }
       const m = update.metadata;
       if (m && (state.metadata === null || state.metadata.last_updated <= m.last_updated)) state.metadata = m;
     }
-    return { written, stale: readings.length - written, devices: batch.devices.length };
+    return { written, stale: readings.length - written, devices: batch.devices.length, staleSamples };
   }
 
   storeMetadata(metadata: DeviceMetadata): void {
@@ -78,6 +87,37 @@ export class MemoryDevices implements DeviceIndexSource {
 
   indexes(id: string): string[] {
     return [...(this.#live(id)?.readings.keys() ?? [])].sort();
+  }
+
+  reset(id: string): ResetDeviceResult {
+    const existed = this.#live(id) !== undefined;
+    if (this.#devices.delete(id)) this.#ids.markRemoved();
+    return { device_id: id, existed };
+  }
+
+  /** Up to FUTURE_SCAN_PER_CALL devices of the id order per call, newest stamp from readings and metadata. */
+  future(query: FutureDeviceQuery): FutureDevicePage {
+    this.#purge();
+    const after = query.cursor === null ? null : decodeCursor(query.cursor, 'id').after;
+    const ids = this.#ids.view((id) => this.#devices.has(id));
+    let i = after === null ? 0 : SortedIds.lowerBound(ids, after, true);
+    const devices: FutureDevice[] = [];
+    for (let examined = 0; i < ids.length && examined < FUTURE_SCAN_PER_CALL; i++, examined++) {
+      const id = ids[i]!;
+      const state = this.#live(id);
+      if (!state) continue;
+      let newest = state.metadata?.last_updated ?? '';
+      for (const r of state.readings.values()) if (r.timestamp > newest) newest = r.timestamp;
+      if (newest > query.after) {
+        devices.push({ device_id: id, newest_timestamp: newest });
+        if (devices.length === query.limit) {
+          i++;
+          break;
+        }
+      }
+    }
+    const more = i < ids.length;
+    return { devices, next_cursor: more ? encodeCursor({ s: 'id', after: ids[i - 1]! }) : null };
   }
 
   list(query: DeviceListQuery): Promise<DevicePage> {

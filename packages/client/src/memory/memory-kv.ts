@@ -1,4 +1,6 @@
-import { type CacheEntry, globToRegExp, type JsonValue } from '@org/cache-core';
+import { type CacheEntry, compileGlob, type JsonValue } from '@org/cache-core';
+import { decodeCursor, encodeCursor } from '../listing/cursor.js';
+import { scanBudget } from '../listing/device-listing.js';
 import type { KeyPage, KvSetItem } from '../transport.js';
 
 interface StoredEntry {
@@ -58,25 +60,38 @@ export class MemoryKv {
     return deleted;
   }
 
-  invalidate(tenant: string, pattern: string): number {
-    const re = globToRegExp(pattern);
-    return this.delete(
-      tenant,
-      [...(this.#tenants.get(tenant)?.keys() ?? [])].filter((k) => re.test(k)),
-    );
+  /** Deletes the matching keys, matching a bounded number of keys per turn of the event loop. */
+  async invalidate(tenant: string, pattern: string): Promise<number> {
+    const match = compileGlob(pattern);
+    const perTurn = scanBudget(1, match.tokens);
+    const keys = [...(this.#tenants.get(tenant)?.keys() ?? [])];
+    const matching: string[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      if (match(keys[i]!)) matching.push(keys[i]!);
+      if ((i + 1) % perTurn === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return this.delete(tenant, matching);
   }
 
+  /**
+   * A page of live keys in key order after the cursor. Bounded work per call: at most
+   * `scanBudget(limit, pattern tokens)` keys are matched, so a page may be short with a cursor.
+   */
   listKeys(tenant: string, pattern: string, limit: number, cursor: string | null): KeyPage {
-    const re = globToRegExp(pattern);
+    const after = cursor === null ? null : decodeCursor(cursor, 'key').after;
+    const match = pattern === '*' ? null : compileGlob(pattern);
+    const budget = scanBudget(limit, match === null ? 0 : match.tokens);
     const now = Date.now();
     const all = [...(this.#tenants.get(tenant) ?? new Map<string, StoredEntry>())]
-      .filter(([k, e]) => (e.expiresAt === null || e.expiresAt > now) && re.test(k))
+      .filter(([k, e]) => (e.expiresAt === null || e.expiresAt > now) && (after === null || k > after))
       .map(([k]) => k)
       .sort();
-    const start = cursor === null ? 0 : all.findIndex((k) => k > cursor);
-    const keys = start < 0 ? [] : all.slice(start, start + limit);
-    const more = start >= 0 && start + limit < all.length;
-    return { keys, next_cursor: more ? keys[keys.length - 1]! : null };
+    const keys: string[] = [];
+    let i = 0;
+    for (; i < all.length && i < budget && keys.length < limit; i++) {
+      if (match === null || match(all[i]!)) keys.push(all[i]!);
+    }
+    return { keys, next_cursor: i < all.length ? encodeCursor({ s: 'key', after: all[i - 1]! }) : null };
   }
 
   clearTenant(tenant: string): number {

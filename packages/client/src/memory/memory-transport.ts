@@ -4,13 +4,15 @@ import {
   DEFAULT_TTL_SECONDS,
   type DeviceMetadata,
   type DevicePage,
+  type FutureDevicePage,
   type HealthStatus,
   type Reading,
+  type ResetDeviceResult,
   type TenantStats,
   type UpsertResult,
 } from '@org/cache-core';
 import { HitCounter } from '../hit-counter.js';
-import type { CacheTransport, DeviceListQuery, KeyPage, KvSetItem } from '../transport.js';
+import type { CacheTransport, DeviceListQuery, FutureDeviceQuery, KeyPage, KvSetItem } from '../transport.js';
 import { MemoryDevices } from './memory-devices.js';
 import { MemoryKv } from './memory-kv.js';
 
@@ -60,6 +62,14 @@ export class MemoryTransport implements CacheTransport {
     return this.#devices.list(query);
   }
 
+  async resetDevice(id: string): Promise<ResetDeviceResult> {
+    return this.#devices.reset(id);
+  }
+
+  async listFutureDevices(query: FutureDeviceQuery): Promise<FutureDevicePage> {
+    return this.#devices.future(query);
+  }
+
   async getCacheInfo(): Promise<CacheInfo> {
     const { bytes, ...devices } = this.#devices.info();
     return {
@@ -100,7 +110,7 @@ export class MemoryTransport implements CacheTransport {
   }
 
   async kvInvalidate(tenant: string, pattern: string): Promise<number> {
-    return this.#kv.invalidate(tenant, pattern);
+    return await this.#kv.invalidate(tenant, pattern);
   }
 
   async kvListKeys(tenant: string, pattern: string, limit: number, cursor: string | null): Promise<KeyPage> {

@@ -10,14 +10,23 @@ import {
   encodeMetadataBody,
   encodeReadingsRecord,
   FINGERPRINT_WIDTH,
+  type FutureDevice,
+  type FutureDevicePage,
   type KeyScheme,
+  RECORD_FIXED_HEAD,
+  RECORD_METADATA_END,
   type Reading,
+  type ResetDeviceResult,
+  STALE_SAMPLES_MAX,
+  type StaleSample,
+  TIMESTAMP_WIDTH,
   type UpsertResult,
 } from '@org/cache-core';
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis } from 'ioredis';
-import { type DeviceIndexSource, listDevicesFrom } from '../listing/device-listing.js';
-import type { DeviceListQuery } from '../transport.js';
+import { decodeCursor, encodeCursor } from '../listing/cursor.js';
+import { type DeviceIndexSource, FUTURE_SCAN_PER_CALL, listDevicesFrom } from '../listing/device-listing.js';
+import type { DeviceListQuery, FutureDeviceQuery } from '../transport.js';
 import { type Scripts, sendScriptNow } from './connection.js';
 
 /** Devices per Lua call: enough to amortize the call, small enough to keep Redis responsive. */
@@ -28,6 +37,11 @@ const IDS_PER_INDEX_CALL = 2_000;
 const TRIM_PER_CALL = 1_000;
 
 type Arg = string | number | Buffer;
+interface Group {
+  ids: string[];
+  keys: string[];
+  args: Arg[];
+}
 
 /** Device state in Redis: batched Lua writes, pipelined reads, and the TTL-following index. */
 export class RedisDevices implements DeviceIndexSource {
@@ -55,9 +69,9 @@ export class RedisDevices implements DeviceIndexSource {
 
   async upsert(readings: readonly Reading[]): Promise<UpsertResult> {
     const batch = coalesceReadings(readings);
-    const stale = await this.#write(batch.devices);
+    const { stale, staleSamples } = await this.#write(batch.devices);
     const written = readings.length - batch.superseded - stale;
-    return { written, stale: readings.length - written, devices: batch.devices.length };
+    return { written, stale: readings.length - written, devices: batch.devices.length, staleSamples };
   }
 
   async storeMetadata(metadata: DeviceMetadata): Promise<void> {
@@ -67,21 +81,29 @@ export class RedisDevices implements DeviceIndexSource {
   /**
    * Lua calls of up to DEVICES_PER_CALL devices grouped by hash slot (any grouping when
    * standalone), each sent as soon as it is full, then the index update; one wait for all the
-   * replies. Returns how many readings were stale.
+   * replies. Returns how many readings were stale, and up to STALE_SAMPLES_MAX of them.
+   *
+   * The index is updated alongside the writes (no extra round trip). When a write call fails, the
+   * index entries of its devices that have no state are removed again before the error is thrown,
+   * so the index never lists a device that answers 404.
    */
-  async #write(updates: readonly DeviceUpdate[]): Promise<number> {
-    const groups = new Map<number, { keys: string[]; args: Arg[] }>();
-    const writes: Promise<unknown>[] = [];
-    const send = (g: { keys: string[]; args: Arg[] }) =>
-      writes.push(sendScriptNow(this.#redis, 'cacheUpsertDevices', [g.keys.length, ...g.keys, ...g.args]));
+  async #write(updates: readonly DeviceUpdate[]): Promise<{ stale: number; staleSamples: StaleSample[] }> {
+    const groups = new Map<number, Group>();
+    const sent: { ids: string[]; reply: Promise<unknown> }[] = [];
+    const send = (g: Group) =>
+      sent.push({
+        ids: g.ids,
+        reply: sendScriptNow(this.#redis, 'cacheUpsertDevices', [g.keys.length, ...g.keys, ...g.args]),
+      });
     for (const u of updates) {
       const metaKey = this.#keys.deviceMetadata(u.deviceId);
       const slot = this.#cluster ? calculateSlot(metaKey) : 0;
       let g = groups.get(slot);
       if (!g) {
-        g = { keys: [], args: [this.#ttlSeconds] };
+        g = { ids: [], keys: [], args: [this.#ttlSeconds] };
         groups.set(slot, g);
       }
+      g.ids.push(u.deviceId);
       g.keys.push(metaKey, this.#keys.deviceReadings(u.deviceId));
       const metadataBody = u.metadata ? encodeMetadataBody(u.metadata) : '';
       const { record, oldestStamp } = encodeReadingsRecord(
@@ -99,22 +121,107 @@ export class RedisDevices implements DeviceIndexSource {
     const indexing: Promise<unknown>[] = [];
     for (let i = 0; i < updates.length; i += IDS_PER_INDEX_CALL) {
       const ids = updates.slice(i, i + IDS_PER_INDEX_CALL).map((u) => u.deviceId);
-      indexing.push(
-        this.#scripts.cacheTouchDeviceIndex(
-          2,
-          this.#keys.deviceIndexById,
-          this.#keys.deviceIndexByExpiry,
-          this.ttlMs,
-          TRIM_PER_CALL,
-          ...ids,
-        ),
-      );
+      indexing.push(this.#touchIndex(ids));
     }
-    const [stale] = await Promise.all([
-      Promise.all(writes).then((counts) => counts.reduce<number>((sum, n) => sum + Number(n), 0)),
-      Promise.all(indexing),
+    const [replies, indexed] = await Promise.all([
+      Promise.allSettled(sent.map((s) => s.reply)),
+      Promise.allSettled(indexing),
     ]);
-    return stale;
+    let stale = 0;
+    const staleSamples: StaleSample[] = [];
+    const failedIds: string[] = [];
+    let failure: unknown = null;
+    replies.forEach((reply, k) => {
+      if (reply.status === 'rejected') {
+        failure ??= reply.reason;
+        failedIds.push(...sent[k]!.ids);
+        return;
+      }
+      const value = reply.value as number | [number, ...(number | string)[]];
+      if (typeof value === 'number') {
+        stale += value;
+        return;
+      }
+      stale += Number(value[0]);
+      for (let i = 1; i + 2 < value.length && staleSamples.length < STALE_SAMPLES_MAX; i += 3) {
+        staleSamples.push({
+          device_id: sent[k]!.ids[Number(value[i]) - 1]!,
+          index: String(value[i + 1]),
+          timestamp: String(value[i + 2]),
+        });
+      }
+    });
+    if (failure !== null) {
+      await this.#unindexStateless(failedIds).catch(() => {});
+      throw failure;
+    }
+    const indexFailure = indexed.find((r) => r.status === 'rejected');
+    if (indexFailure) throw (indexFailure as PromiseRejectedResult).reason;
+    return { stale, staleSamples };
+  }
+
+  #touchIndex(ids: readonly string[]): Promise<unknown> {
+    return this.#scripts.cacheTouchDeviceIndex(
+      2,
+      this.#keys.deviceIndexById,
+      this.#keys.deviceIndexByExpiry,
+      this.ttlMs,
+      TRIM_PER_CALL,
+      ...ids,
+    );
+  }
+
+  /** After a failed write: drops the index entries of those devices that have no state. */
+  async #unindexStateless(ids: readonly string[]): Promise<void> {
+    const exists = await Promise.all(ids.map((id) => this.#redis.exists(this.#keys.deviceReadings(id))));
+    const gone = ids.filter((_, i) => exists[i] === 0);
+    if (gone.length === 0) return;
+    await Promise.all([
+      this.#redis.zrem(this.#keys.deviceIndexById, ...gone),
+      this.#redis.zrem(this.#keys.deviceIndexByExpiry, ...gone),
+    ]);
+  }
+
+  /** Deletes the device's two keys (one slot), then its index entries. */
+  async reset(id: string): Promise<ResetDeviceResult> {
+    const [deleted, byId, byExpiry] = await Promise.all([
+      this.#redis.del(this.#keys.deviceMetadata(id), this.#keys.deviceReadings(id)),
+      this.#redis.zrem(this.#keys.deviceIndexById, id),
+      this.#redis.zrem(this.#keys.deviceIndexByExpiry, id),
+    ]);
+    return { device_id: id, existed: deleted + byId + byExpiry > 0 };
+  }
+
+  /**
+   * One bounded step over the id index: at most FUTURE_SCAN_PER_CALL ids, each device's newest
+   * stamp read from the fixed-width head of its readings record (GETRANGE, no parsing of the
+   * readings): the newer of the metadata stamp and the newest reading stamp.
+   */
+  async future(query: FutureDeviceQuery): Promise<FutureDevicePage> {
+    const after = query.cursor === null ? null : decodeCursor(query.cursor, 'id').after;
+    const ids = await this.#redis.zrangebylex(
+      this.#keys.deviceIndexById,
+      after === null ? '-' : `(${after}`,
+      '+',
+      'LIMIT',
+      0,
+      FUTURE_SCAN_PER_CALL,
+    );
+    const heads = await Promise.all(
+      ids.map((id) => this.#redis.getrange(this.#keys.deviceReadings(id), 0, RECORD_FIXED_HEAD - 1)),
+    );
+    const devices: FutureDevice[] = [];
+    let last = -1;
+    for (let i = 0; i < ids.length; i++) {
+      last = i;
+      const newest = newestStamp(heads[i]!);
+      if (newest !== null && newest > query.after) {
+        devices.push({ device_id: ids[i]!, newest_timestamp: newest });
+        if (devices.length === query.limit) break;
+      }
+    }
+    const more = last >= 0 && (last < ids.length - 1 || ids.length === FUTURE_SCAN_PER_CALL);
+    return { devices, next_cursor: more ? encodeCursor({ s: 'id', after: ids[last]! }) : null };
   }
 
   async metadataMany(ids: readonly string[]): Promise<(DeviceMetadata | null)[]> {
@@ -187,6 +294,16 @@ export class RedisDevices implements DeviceIndexSource {
       newest_entry_timestamp: stamp(newest),
     };
   }
+}
+
+/** The newer of a record head's metadata stamp and newest reading stamp; null when it has neither. */
+function newestStamp(head: string): string | null {
+  if (head.length < RECORD_FIXED_HEAD) return null;
+  const meta = head.slice(0, TIMESTAMP_WIDTH);
+  const readings = head.slice(RECORD_METADATA_END, RECORD_FIXED_HEAD);
+  let newest = readings;
+  if (meta > newest) newest = meta; // strings: Math.max does not apply
+  return newest.trim() === '' ? null : newest;
 }
 
 /** A digest of the metadata fields: equal fingerprints let a write move only `last_updated`. */

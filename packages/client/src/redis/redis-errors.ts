@@ -1,33 +1,72 @@
-import { CacheError, ErrorCode, StorageFullError, TimeoutError, UnavailableError } from '@org/cache-core';
+import {
+  CacheError,
+  classifyConnectionMessage,
+  classifyRedisReply,
+  ErrorCode,
+  redisReplyPrefix,
+  StorageFullError,
+  TimeoutError,
+  UnavailableError,
+} from '@org/cache-core';
 
-/** Turns an ioredis failure into the cache's typed errors (never leaking a value or a password). */
+/**
+ * Turns an ioredis failure into the cache's typed errors, classed by `failure-class.ts`:
+ * - an error reply (`ReplyError`: ERR, a Lua error, WRONGTYPE…) is about this command: permanent,
+ *   CACHE_010, except LOADING / TRYAGAIN / CLUSTERDOWN / MASTERDOWN / BUSY / READONLY (transient,
+ *   CACHE_006), OOM (CACHE_003) and NOAUTH / WRONGPASS / NOPERM (fatal, CACHE_006 not retriable);
+ * - a connection failure or timeout is transient (CACHE_006 / CACHE_005).
+ * The message names only the operation: the Redis text (script sha, line, value) stays in `cause`.
+ */
 export function mapRedisError(error: unknown, operation: string): CacheError {
   if (error instanceof CacheError) return error;
   const message = error instanceof Error ? error.message : String(error);
+  const isReply = (error as { name?: unknown } | null)?.name === 'ReplyError';
+  if (isReply) {
+    const prefix = redisReplyPrefix(message);
+    const details = { operation, redis_error: prefix };
+    if (prefix === 'OOM') {
+      return new StorageFullError(`Redis is out of memory (${operation})`, { cause: error, details });
+    }
+    switch (classifyRedisReply(message)) {
+      case 'transient':
+        return new UnavailableError(`Redis is unavailable (${operation})`, {
+          cause: error,
+          details,
+          failure: 'transient',
+        });
+      case 'fatal':
+        return new UnavailableError(`Redis refused the credentials or permissions (${operation})`, {
+          cause: error,
+          details,
+          failure: 'fatal',
+        });
+      default:
+        return new CacheError(ErrorCode.INTERNAL, `Redis refused ${operation}`, {
+          cause: error,
+          details,
+          failure: 'permanent',
+        });
+    }
+  }
   const details = { operation };
   if (/timed out|ETIMEDOUT/i.test(message)) {
     return new TimeoutError(`Redis did not answer ${operation} in time`, { cause: error, details });
   }
-  if (/^OOM|maxmemory/i.test(message)) {
-    return new StorageFullError(`Redis is out of memory (${operation})`, { cause: error, details });
-  }
-  if (
-    /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|EPIPE|Connection is closed|max retries|CLUSTERDOWN|Stream isn't writeable|enableOfflineQueue|LOADING|TRYAGAIN|Failed to refresh slots|None of startup nodes/i.test(
-      message,
-    )
-  ) {
-    return new UnavailableError(`Redis is unavailable (${operation})`, { cause: error, details });
-  }
-  if (/NOAUTH|WRONGPASS|invalid password|invalid username/i.test(message)) {
-    return new UnavailableError(`Redis refused the credentials (${operation})`, {
+  if (/NOAUTH|WRONGPASS|NOPERM|invalid password|invalid username/i.test(message)) {
+    return new UnavailableError(`Redis refused the credentials or permissions (${operation})`, {
       cause: error,
       details,
-      retriable: false,
+      failure: 'fatal',
     });
   }
-  return new CacheError(ErrorCode.INTERNAL, `Redis failed on ${operation}: ${message}`, {
+  if (classifyConnectionMessage(message) === 'transient') {
+    return new UnavailableError(`Redis is unavailable (${operation})`, { cause: error, details });
+  }
+  // Not a Redis answer and not the connection: a bug or an encoding failure on this side.
+  return new CacheError(ErrorCode.INTERNAL, `the cache failed on ${operation}`, {
     cause: error,
     details,
+    failure: 'permanent',
   });
 }
 

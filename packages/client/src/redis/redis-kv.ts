@@ -1,6 +1,14 @@
-import type { CacheEntry, JsonValue, KeyScheme, TenantStats } from '@org/cache-core';
+import {
+  type CacheEntry,
+  compileGlob,
+  type JsonValue,
+  type KeyScheme,
+  type TenantStats,
+} from '@org/cache-core';
 import type { Cluster, Redis } from 'ioredis';
 import { HitCounter } from '../hit-counter.js';
+import { malformedCursor } from '../listing/cursor.js';
+import { scanBudget } from '../listing/device-listing.js';
 import type { KeyPage, KvSetItem } from '../transport.js';
 import type { Scripts } from './connection.js';
 
@@ -89,47 +97,53 @@ export class RedisKv {
     return deleted;
   }
 
-  /** Walks only this tenant's key index (ZSCAN MATCH), so a pattern can never reach another tenant. */
+  /**
+   * Walks only this tenant's key index (ZSCAN), so a pattern can never reach another tenant. Keys
+   * are matched here with the linear-time `compileGlob` (not Redis MATCH, whose backtracking a
+   * hostile pattern could make slow), so a pattern means the same on every transport.
+   */
   async invalidate(tenant: string, pattern: string): Promise<number> {
+    const match = pattern === '*' ? null : compileGlob(pattern);
     let cursor = '0';
     let deleted = 0;
     do {
-      const [next, flat] = await this.#redis.zscan(
-        this.#keys.kvIndex(tenant),
-        cursor,
-        'MATCH',
-        pattern,
-        'COUNT',
-        500,
-      );
+      const [next, flat] = await this.#redis.zscan(this.#keys.kvIndex(tenant), cursor, 'COUNT', 500);
       cursor = next;
-      const keys = flat.filter((_, i) => i % 2 === 0);
+      const keys: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) if (match === null || match(flat[i]!)) keys.push(flat[i]!);
       if (keys.length > 0) deleted += await this.delete(tenant, keys);
     } while (cursor !== '0');
     return deleted;
   }
 
-  /** Like SCAN: a page may hold a few more or fewer keys than `limit`; `next_cursor` is null at the end. */
+  /**
+   * Like SCAN: a page may hold a few more or fewer keys than `limit` (short when the pattern is
+   * sparse: at most `scanBudget` index entries are read per call); `next_cursor` is null at the end.
+   */
   async listKeys(tenant: string, pattern: string, limit: number, cursor: string | null): Promise<KeyPage> {
+    if (cursor !== null && !/^(0|[1-9][0-9]{0,19})$/.test(cursor)) throw malformedCursor();
+    const match = pattern === '*' ? null : compileGlob(pattern);
+    const budget = scanBudget(limit, match === null ? 0 : match.tokens);
     let next = cursor ?? '0';
+    let examined = 0;
     const keys: string[] = [];
     const now = Date.now();
     do {
       const [c, flat] = await this.#redis.zscan(
         this.#keys.kvIndex(tenant),
         next,
-        'MATCH',
-        pattern,
         'COUNT',
-        limit,
+        Math.max(1, Math.min(limit, budget - examined)),
       );
       next = c;
+      examined += flat.length / 2;
       for (let i = 0; i < flat.length; i += 2) {
         const score = flat[i + 1]!;
         // Entries without a TTL are scored +inf, which Redis spells "inf".
-        if (score === 'inf' || Number(score) > now) keys.push(flat[i]!);
+        if ((score === 'inf' || Number(score) > now) && (match === null || match(flat[i]!)))
+          keys.push(flat[i]!);
       }
-    } while (next !== '0' && keys.length < limit);
+    } while (next !== '0' && keys.length < limit && examined < budget);
     return { keys, next_cursor: next === '0' ? null : next };
   }
 

@@ -5,14 +5,16 @@ import {
   DEFAULT_TTL_SECONDS,
   type DeviceMetadata,
   type DevicePage,
+  type FutureDevicePage,
   type HealthStatus,
   type KeyScheme,
   type Reading,
+  type ResetDeviceResult,
   type TenantStats,
   type UpsertResult,
 } from '@org/cache-core';
 import { Cluster, type Redis } from 'ioredis';
-import type { CacheTransport, DeviceListQuery, KeyPage, KvSetItem } from '../transport.js';
+import type { CacheTransport, DeviceListQuery, FutureDeviceQuery, KeyPage, KvSetItem } from '../transport.js';
 import { masterNodes, openRedis, type RedisConnectionOptions, whenReady } from './connection.js';
 import { RedisDevices } from './redis-devices.js';
 import { redisCall } from './redis-errors.js';
@@ -84,6 +86,14 @@ export class RedisTransport implements CacheTransport {
 
   listDevices(query: DeviceListQuery): Promise<DevicePage> {
     return redisCall('listDevices', () => this.#devices.list(query));
+  }
+
+  resetDevice(id: string): Promise<ResetDeviceResult> {
+    return redisCall('resetDevice', () => this.#devices.reset(id));
+  }
+
+  listFutureDevices(query: FutureDeviceQuery): Promise<FutureDevicePage> {
+    return redisCall('listFutureDevices', () => this.#devices.future(query));
   }
 
   getCacheInfo(): Promise<CacheInfo> {

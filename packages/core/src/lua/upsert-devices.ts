@@ -8,7 +8,9 @@ import { TIMESTAMP_WIDTH } from '../timestamp.js';
  * ARGV: ttlSeconds, then per device:
  *   record (the client's encoding of this write), oldestStamp (its oldest reading's timestamp),
  *   metadataBody (JSON array of the hash fields but last_updated; "" when the write has none)
- * Returns: how many incoming readings were stale (not applied).
+ * Returns: how many incoming readings were stale (not applied), as a number; when some were, a
+ * table `{ stale, device, index, timestamp, ... }` naming up to 10 of them (device: the position
+ * of the device in this call, from 1), so the usual write pays nothing for the samples.
  *
  * The usual write costs four commands: GETRANGE of the stored head, HSET of `last_updated` alone
  * (the fingerprint of the other fields is unchanged), EXPIRE, SET of the client's record. Only
@@ -22,6 +24,7 @@ local NO_STAMP = string.rep(' ', STAMP)
 local ttl = ARGV[1]
 local headEnds = {}
 local sub, find = string.sub, string.find
+local samples = {}
 
 -- the indexes, stamps and bodies of a record (a line starting with '[' has the newest stamp)
 local function parse(s)
@@ -45,7 +48,7 @@ local function parse(s)
 end
 
 -- the stored record with the incoming readings that are not older; nil when none applies
-local function merge(stored, incoming)
+local function merge(stored, incoming, device)
   local indexes, stamps, bodies = parse(stored)
   local inIndexes, inStamps, inBodies = parse(incoming)
   local at = {}
@@ -61,6 +64,10 @@ local function merge(stored, incoming)
       stamps[j], bodies[j] = inStamps[i], inBodies[i]
     else
       stale = stale + 1
+      local n = #samples
+      if n < 30 then
+        samples[n + 1], samples[n + 2], samples[n + 3] = device, inIndexes[i], inStamps[i]
+      end
     end
   end
   if stale == #inIndexes then return nil, stale end
@@ -123,7 +130,7 @@ for d = 1, #KEYS, 2 do
       and sub(stored, META + 1, HEAD) <= oldest) then
     redis.call('SET', readingsKey, record, 'EX', ttl)
   else
-    local merged, n = merge(redis.call('GET', readingsKey), record)
+    local merged, n = merge(redis.call('GET', readingsKey), record, (d + 1) / 2)
     stale = stale + n
     if merged then
       redis.call('SET', readingsKey, merged, 'EX', ttl)
@@ -133,5 +140,7 @@ for d = 1, #KEYS, 2 do
     end
   end
 end
-return stale
+if #samples == 0 then return stale end
+table.insert(samples, 1, stale)
+return samples
 `;

@@ -70,4 +70,44 @@ export interface UpsertResult {
   stale: number;
   /** Devices touched by the batch. */
   devices: number;
+  /** Which readings were stale (at most `STALE_SAMPLES_MAX` per call; `stale` has the full count). */
+  staleSamples: StaleSample[];
+}
+
+/** One stale reading: its device, index and the timestamp that lost. */
+export interface StaleSample {
+  device_id: string;
+  index: string;
+  timestamp: string;
+}
+
+/** Most stale readings an `UpsertResult` names. */
+export const STALE_SAMPLES_MAX = 10;
+
+/** What `resetDevice` answers. */
+export interface ResetDeviceResult {
+  device_id: string;
+  /** True when the device had metadata, readings or an index entry. */
+  existed: boolean;
+}
+
+/** A device whose newest reading or `last_updated` is after the `after` of `listFutureDevices`. */
+export interface FutureDevice {
+  device_id: string;
+  /** The newer of its newest reading's timestamp and its metadata `last_updated` (normalized). */
+  newest_timestamp: string;
+}
+
+export interface FutureDevicePage {
+  devices: FutureDevice[];
+  /** Pass it back to continue; `null` at the end. A page may be short (bounded work per call) and still have one. */
+  next_cursor: string | null;
+}
+
+export interface ListFutureDevicesOptions {
+  /** ISO 8601 instant; default now + the client's `maxFutureSkewMs`. */
+  after?: string;
+  /** Page size, 1 to 1000 (default 100). */
+  limit?: number;
+  cursor?: string | null;
 }

@@ -55,7 +55,7 @@ export function listingSuite(make: MakeClient): void {
       expect(Date.parse(d.expires_at)).toBeGreaterThan(Date.parse(d.updated_at));
       await expect(client.listDevices({ limit: 0 })).rejects.toMatchObject({ code: 'CACHE_007' });
       await expect(client.listDevices({ cursor: 'not-a-cursor' })).rejects.toMatchObject({
-        code: 'CACHE_004',
+        code: 'CACHE_007',
       });
     }));
 

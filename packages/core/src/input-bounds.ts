@@ -1,0 +1,391 @@
+import { type CacheError, ErrorCode, errorFromCode } from './errors.js';
+import { LIMITS } from './ids.js';
+import type { DeviceMetadata, Reading } from './models/device.js';
+import { timestampFromMillis } from './timestamp.js';
+
+/**
+ * Bounds of everything a producer or a caller hands the cache, checked before anything reaches
+ * Redis (documented in the package README). Sizes are counted in characters of the JSON text
+ * (strings by their length plus quotes, numbers as 8): an estimate that needs no `JSON.stringify`.
+ */
+export const INPUT_BOUNDS = {
+  /** One reading (or one Kafka message) as JSON. */
+  maxMessageBytes: 1_048_576,
+  /** Nesting of arrays and objects: `values` (`[1]` is 1 deep), each metadata value, a tenant-cache value. */
+  maxValueDepth: 32,
+  /** Metadata keys besides the seed's five (`datatype_id`, `datatype_name`, `datatype_unit`, `persist`, `last_updated`). */
+  maxMetadataKeys: 64,
+  maxMetadataKeyLength: 128,
+  /** One metadata value as JSON (the seed's string fields included). */
+  maxMetadataValueBytes: 16_384,
+  maxRequestIdLength: 256,
+  /** Longest tenant-cache TTL (10 years); beyond it Redis cannot hold the expiry. */
+  maxTtlSeconds: 315_360_000,
+  /** Longest listing cursor a caller may pass back. */
+  maxCursorLength: 1_024,
+  deviceIdMaxLength: LIMITS.deviceIdMaxLength,
+  indexMaxLength: LIMITS.indexMaxLength,
+  tenantMaxLength: LIMITS.tenantMaxLength,
+  keyMaxLength: LIMITS.keyMaxLength,
+  patternMaxLength: LIMITS.patternMaxLength,
+} as const;
+
+/** How far ahead of the checker's clock a reading may be stamped (5 minutes). */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 300_000;
+
+export type BoundsReason =
+  | 'message_too_large'
+  | 'value_too_deep'
+  | 'too_many_metadata_keys'
+  | 'metadata_key_too_long'
+  | 'metadata_value_too_large'
+  | 'id_too_long'
+  | 'index_too_long'
+  | 'timestamp_in_future'
+  /** An id or index that is empty (ids only) or holds control characters or unpaired surrogates. */
+  | 'invalid_id'
+  /** A timestamp that is not the normalized form (`toReading` of a parsed `ValidatedOutput`). */
+  | 'invalid_timestamp'
+  /** A field of the wrong type (values not an array, a label not a string, metadata not an object…). */
+  | 'invalid_shape'
+  /** Something JSON cannot hold (a bigint, a function, a symbol). */
+  | 'not_json'
+  /** A metadata key or seed field with an unpaired surrogate (Redis and Lua cannot carry it). */
+  | 'invalid_unicode'
+  | 'request_id_too_long';
+
+export interface InputProblem {
+  reason: BoundsReason;
+  code: ErrorCode;
+  /** Which field: `device_id`, `values`, `metadata.<key>`, `timestamp`… */
+  field: string;
+  message: string;
+}
+
+export interface BoundsOptions {
+  /** The checker's clock (epoch ms). */
+  nowMs: number;
+  maxFutureSkewMs: number;
+}
+
+const CODE_OF: Record<BoundsReason, ErrorCode> = {
+  message_too_large: ErrorCode.TOO_LARGE,
+  value_too_deep: ErrorCode.INVALID_INPUT,
+  too_many_metadata_keys: ErrorCode.TOO_LARGE,
+  metadata_key_too_long: ErrorCode.TOO_LARGE,
+  metadata_value_too_large: ErrorCode.TOO_LARGE,
+  id_too_long: ErrorCode.INVALID_KEY,
+  index_too_long: ErrorCode.INVALID_KEY,
+  timestamp_in_future: ErrorCode.INVALID_INPUT,
+  invalid_id: ErrorCode.INVALID_KEY,
+  invalid_timestamp: ErrorCode.INVALID_INPUT,
+  invalid_shape: ErrorCode.INVALID_INPUT,
+  not_json: ErrorCode.INVALID_INPUT,
+  invalid_unicode: ErrorCode.INVALID_INPUT,
+  request_id_too_long: ErrorCode.TOO_LARGE,
+};
+
+const problem = (reason: BoundsReason, field: string, message: string): InputProblem => ({
+  reason,
+  code: CODE_OF[reason],
+  field,
+  message,
+});
+
+/** The error to throw for a problem (`InvalidKeyError`, `ValidationError` or `TooLargeError`). */
+export function inputProblemError(p: InputProblem, details: Record<string, unknown> = {}): CacheError {
+  return errorFromCode(p.code, p.message, { details: { field: p.field, reason: p.reason, ...details } });
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /\p{Cs}/u;
+const NORMALIZED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const SEED_FIELDS = new Set(['datatype_id', 'datatype_name', 'datatype_unit', 'persist', 'last_updated']);
+const NUMBER_CHARS = 8;
+
+/** What one iterative walk of a JSON value found. */
+interface Measure {
+  /** Estimated characters of its JSON text; stops growing past the limit the walk was given. */
+  chars: number;
+  tooDeep: boolean;
+  notJson: boolean;
+}
+
+/**
+ * Walks a value without recursion (a 100,000-deep value cannot overflow the stack) and stops as
+ * soon as it is deeper than `maxDepth` or larger than `maxChars`, so the work is bounded by the
+ * limits, not by the value (a cyclic value ends as too deep).
+ */
+function measure(value: unknown, maxDepth: number, maxChars: number): Measure {
+  const out: Measure = { chars: 0, tooDeep: false, notJson: false };
+  if (value === null || typeof value !== 'object') {
+    out.chars = scalarChars(value, out);
+    return out;
+  }
+  const values: unknown[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop()!;
+    if (v === null || typeof v !== 'object') {
+      out.chars += scalarChars(v, out);
+      if (out.notJson) return out;
+    } else {
+      if (depth > maxDepth) {
+        out.tooDeep = true;
+        return out;
+      }
+      out.chars += 2;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          out.chars++;
+          values.push(v[i]);
+          depths.push(depth + 1);
+          if (out.chars > maxChars) return out;
+        }
+      } else {
+        for (const key in v) {
+          if (!Object.hasOwn(v, key)) continue;
+          out.chars += key.length + 4;
+          values.push((v as Record<string, unknown>)[key]);
+          depths.push(depth + 1);
+          if (out.chars > maxChars) return out;
+        }
+      }
+    }
+    if (out.chars > maxChars) return out;
+  }
+  return out;
+}
+
+function scalarChars(v: unknown, out: Measure): number {
+  switch (typeof v) {
+    case 'string':
+      return v.length + 2;
+    case 'number':
+      return NUMBER_CHARS;
+    case 'boolean':
+      return 5;
+    case 'undefined':
+      return 4; // null in an array, dropped in an object
+    case 'object':
+      return 4; // null
+    default:
+      out.notJson = true; // bigint, function, symbol
+      return 0;
+  }
+}
+
+/** True when `value` nests arrays and objects at most `max` deep (`[1]` is 1, a scalar 0). Iterative. */
+export function checkJsonDepth(value: unknown, max: number): boolean {
+  return !measure(value, max, Number.POSITIVE_INFINITY).tooDeep;
+}
+
+/** Depth, size and JSON-ness of one value; null when it is within the bounds. */
+export function checkJsonValue(
+  value: unknown,
+  field: string,
+  maxChars: number,
+  tooLarge: BoundsReason,
+): InputProblem | null {
+  const p = measureValue(value, field, maxChars, tooLarge);
+  return typeof p === 'number' ? null : p;
+}
+
+/** The problem of one value, or its estimated JSON characters. */
+function measureValue(
+  value: unknown,
+  field: string,
+  maxChars: number,
+  tooLarge: BoundsReason,
+): InputProblem | number {
+  const m = measure(value, INPUT_BOUNDS.maxValueDepth, maxChars);
+  if (m.notJson) return problem('not_json', field, `${field} holds something that is not JSON`);
+  if (m.tooDeep) {
+    return problem(
+      'value_too_deep',
+      field,
+      `${field} nests deeper than ${INPUT_BOUNDS.maxValueDepth} levels`,
+    );
+  }
+  if (m.chars > maxChars)
+    return problem(tooLarge, field, `${field} is larger than ${maxChars} bytes as JSON`);
+  return m.chars;
+}
+
+function checkId(value: unknown, field: string, max: number, allowEmpty: boolean): InputProblem | null {
+  if (typeof value !== 'string') return problem('invalid_id', field, `${field} must be a string`);
+  if (value.length > max) {
+    return problem(
+      field === 'index' ? 'index_too_long' : 'id_too_long',
+      field,
+      `${field} is longer than ${max} characters`,
+    );
+  }
+  if (!allowEmpty && value.length === 0) return problem('invalid_id', field, `${field} must not be empty`);
+  if (CONTROL.test(value))
+    return problem('invalid_id', field, `${field} must not contain control characters`);
+  if (LONE_SURROGATE.test(value)) return problem('invalid_id', field, `${field} must be valid unicode`);
+  return null;
+}
+
+function checkStringArray(value: unknown, field: string): InputProblem | null {
+  if (value === null) return null;
+  if (!Array.isArray(value))
+    return problem('invalid_shape', field, `${field} must be an array of strings or null`);
+  for (const item of value) {
+    if (typeof item !== 'string') return problem('invalid_shape', field, `${field} must hold only strings`);
+  }
+  return null;
+}
+
+/**
+ * The metadata keys and values of a reading or of a device's metadata: at most `maxMetadataKeys`
+ * extra keys, each key at most `maxMetadataKeyLength` and valid unicode, each value within
+ * `maxMetadataValueBytes` and `maxValueDepth`. Returns the characters counted, or the problem.
+ */
+function checkMetadataEntries(entries: Record<string, unknown>, prefix: string): InputProblem | number {
+  let extra = 0;
+  let chars = 2;
+  for (const key in entries) {
+    if (!Object.hasOwn(entries, key)) continue;
+    const field = `${prefix}.${key.length > 64 ? `${key.slice(0, 64)}…` : key}`;
+    if (!SEED_FIELDS.has(key) && ++extra > INPUT_BOUNDS.maxMetadataKeys) {
+      return problem(
+        'too_many_metadata_keys',
+        prefix,
+        `${prefix} has more than ${INPUT_BOUNDS.maxMetadataKeys} keys besides the datatype fields`,
+      );
+    }
+    if (key.length > INPUT_BOUNDS.maxMetadataKeyLength) {
+      return problem(
+        'metadata_key_too_long',
+        field,
+        `a ${prefix} key is longer than ${INPUT_BOUNDS.maxMetadataKeyLength} characters`,
+      );
+    }
+    if (LONE_SURROGATE.test(key) || CONTROL.test(key)) {
+      return problem(
+        'invalid_unicode',
+        field,
+        `a ${prefix} key must be valid unicode without control characters`,
+      );
+    }
+    const value = entries[key];
+    if (typeof value === 'string' && SEED_FIELDS.has(key) && LONE_SURROGATE.test(value)) {
+      return problem('invalid_unicode', field, `${field} must be valid unicode`);
+    }
+    const size = measureValue(value, field, INPUT_BOUNDS.maxMetadataValueBytes, 'metadata_value_too_large');
+    if (typeof size !== 'number') return size;
+    chars += key.length + 4 + size;
+  }
+  return chars;
+}
+
+/** The latest normalized timestamp accepted at `nowMs` (a string: normalized stamps compare as text). */
+function futureLimit(options: BoundsOptions): string {
+  const limit = options.nowMs + options.maxFutureSkewMs;
+  if (!Number.isFinite(limit) || limit >= Date.UTC(10_000, 0, 1)) return '\uffff';
+  return timestampFromMillis(Math.max(limit, Date.UTC(0, 0, 1)));
+}
+
+function checkStamp(stamp: unknown, field: string, limit: string): InputProblem | null {
+  if (typeof stamp !== 'string' || !NORMALIZED.test(stamp)) {
+    return problem('invalid_timestamp', field, `${field} must be a normalized UTC timestamp (use toReading)`);
+  }
+  if (stamp > limit) {
+    return problem(
+      'timestamp_in_future',
+      field,
+      `${field} is further in the future than the allowed clock skew`,
+    );
+  }
+  return null;
+}
+
+/**
+ * A checker of readings for one clock reading (the future limit is computed once): returns the
+ * first problem of a reading, or null when it is within every bound.
+ */
+export function readingBoundsChecker(options: BoundsOptions): (reading: Reading) => InputProblem | null {
+  const limit = futureLimit(options);
+  return (r) => {
+    if (r === null || typeof r !== 'object')
+      return problem('invalid_shape', 'reading', 'a reading must be an object');
+    const p =
+      checkId(r.device_id, 'device_id', INPUT_BOUNDS.deviceIdMaxLength, false) ??
+      checkId(r.index, 'index', INPUT_BOUNDS.indexMaxLength, true) ??
+      checkStamp(r.timestamp, 'timestamp', limit);
+    if (p) return p;
+    if (r.request_id !== null && typeof r.request_id !== 'string') {
+      return problem('invalid_shape', 'request_id', 'request_id must be a string or null');
+    }
+    if (r.request_id !== null && r.request_id.length > INPUT_BOUNDS.maxRequestIdLength) {
+      return problem(
+        'request_id_too_long',
+        'request_id',
+        `request_id is longer than ${INPUT_BOUNDS.maxRequestIdLength} characters`,
+      );
+    }
+    if (!Array.isArray(r.values)) return problem('invalid_shape', 'values', 'values must be an array');
+    const shape = checkStringArray(r.labels, 'labels') ?? checkStringArray(r.display_names, 'display_names');
+    if (shape) return shape;
+    let budget = INPUT_BOUNDS.maxMessageBytes - r.device_id.length - r.index.length - 100;
+    if (r.request_id !== null) budget -= r.request_id.length;
+    for (const list of [r.labels, r.display_names]) {
+      if (list !== null) for (const s of list) budget -= s.length + 3;
+    }
+    if (r.metadata !== null) {
+      if (typeof r.metadata !== 'object' || Array.isArray(r.metadata)) {
+        return problem('invalid_shape', 'metadata', 'metadata must be an object or null');
+      }
+      const m = checkMetadataEntries(r.metadata, 'metadata');
+      if (typeof m !== 'number') return m;
+      budget -= m;
+    }
+    if (budget < 0)
+      return problem(
+        'message_too_large',
+        'reading',
+        `the reading is larger than ${INPUT_BOUNDS.maxMessageBytes} bytes as JSON`,
+      );
+    return checkJsonValue(r.values, 'values', budget, 'message_too_large');
+  };
+}
+
+/** The first problem of one reading, or null (see `readingBoundsChecker` to check many). */
+export function checkReadingBounds(reading: Reading, options: BoundsOptions): InputProblem | null {
+  return readingBoundsChecker(options)(reading);
+}
+
+/** The first problem of a device's metadata (ids, seed fields, extra keys, `last_updated`), or null. */
+export function checkMetadataBounds(metadata: DeviceMetadata, options: BoundsOptions): InputProblem | null {
+  if (metadata === null || typeof metadata !== 'object') {
+    return problem('invalid_shape', 'metadata', 'metadata must be an object');
+  }
+  const id = checkId(metadata.device_id, 'device_id', INPUT_BOUNDS.deviceIdMaxLength, false);
+  if (id) return id;
+  for (const field of ['datatype_id', 'datatype_name'] as const) {
+    if (typeof metadata[field] !== 'string')
+      return problem('invalid_shape', field, `${field} must be a string`);
+  }
+  if (metadata.datatype_unit !== null && typeof metadata.datatype_unit !== 'string') {
+    return problem('invalid_shape', 'datatype_unit', 'datatype_unit must be a string or null');
+  }
+  const extra = metadata.additional_properties ?? {};
+  if (typeof extra !== 'object' || Array.isArray(extra)) {
+    return problem('invalid_shape', 'additional_properties', 'additional_properties must be an object');
+  }
+  const seed = checkMetadataEntries(
+    {
+      datatype_id: metadata.datatype_id,
+      datatype_name: metadata.datatype_name,
+      datatype_unit: metadata.datatype_unit,
+    },
+    'metadata',
+  );
+  if (typeof seed !== 'number') return seed;
+  const more = checkMetadataEntries(extra, 'additional_properties');
+  if (typeof more !== 'number') return more;
+  return checkStamp(metadata.last_updated, 'last_updated', futureLimit(options));
+}
