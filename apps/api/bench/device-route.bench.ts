@@ -28,6 +28,11 @@ const GENERATOR = process.env.BENCH_LOAD ?? (wrkAvailable() ? 'wrk' : 'autocanno
 if (GENERATOR !== 'wrk' && GENERATOR !== 'autocannon')
   throw new Error(`BENCH_LOAD must be wrk or autocannon, not ${GENERATOR}`);
 const here = (file: string) => fileURLToPath(new URL(`../dist/bench/${file}`, import.meta.url));
+/**
+ * Another build of the API (its `dist` directory, e.g. of a `git worktree` at an older commit), run
+ * beside this one and measured in the same alternating rounds: the figure is CPU per request new/old.
+ */
+const BASELINE = process.env.BENCH_BASELINE;
 const deviceId = (i: number) => `dev-${String(i).padStart(6, '0')}`;
 
 function reading(i: number): Reading {
@@ -56,7 +61,7 @@ async function startChild(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; port: number }> {
   const profile = process.env.BENCH_PROFILE_DIR;
-  const child = fork(here(file), [], {
+  const child = fork(file.startsWith('/') ? file : here(file), [], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [],
@@ -117,6 +122,7 @@ async function main(): Promise<void> {
   const prefix = `bench-${process.pid}:`;
   const token = randomBytes(24).toString('base64url');
   let api: ChildProcess | undefined;
+  let baseline: ChildProcess | undefined;
   let bare: ChildProcess | undefined;
   try {
     process.stdout.write(`seeding ${DEVICES} devices into ${redis.url} ... `);
@@ -130,7 +136,7 @@ async function main(): Promise<void> {
     await seeder.close();
     process.stdout.write(`${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 
-    const apiChild = await startChild('bench-server.js', {
+    const apiEnv = {
       REDIS_URL: redis.url,
       KEY_PREFIX: prefix,
       API_HOST: '127.0.0.1',
@@ -140,8 +146,13 @@ async function main(): Promise<void> {
       RATE_LIMIT_ENABLED: process.env.BENCH_RATE_LIMIT ?? 'true',
       RATE_LIMIT_REQUESTS: '1000000000',
       NODE_ENV: 'production',
-    });
+    };
+    const apiChild = await startChild('bench-server.js', apiEnv);
     api = apiChild.child;
+    const baselineChild = BASELINE
+      ? await startChild(`${BASELINE.replace(/\/$/, '')}/bench/bench-server.js`, apiEnv)
+      : undefined;
+    baseline = baselineChild?.child;
     const bareChild = await startChild('bare-server.js', { NODE_ENV: 'production' });
     bare = bareChild.child;
 
@@ -160,17 +171,28 @@ async function main(): Promise<void> {
       token: undefined,
     };
 
+    const old: LoadConfig | undefined = baselineChild && {
+      ...device,
+      url: `http://127.0.0.1:${baselineChild.port}`,
+    };
     console.log(`warming up (${WARMUP} s each) ...`);
     await load({ ...device, duration: WARMUP });
+    if (old) await load({ ...old, duration: WARMUP });
     await load({ ...ceiling, duration: WARMUP });
     console.log(
       `measuring with ${GENERATOR}: ${CONNECTIONS} connections, ${DURATION} s each in ${ROUNDS} alternating rounds, random ids of ${DEVICES} devices`,
     );
     const deviceRounds: Measured[] = [];
+    const baselineRounds: Measured[] = [];
     const bareRounds: Measured[] = [];
     const roundSeconds = DURATION / ROUNDS;
     for (let r = 0; r < ROUNDS; r++) {
+      // Alternate which API build goes first, so neither always follows the bare route.
+      if (old && baseline && r % 2 === 1)
+        baselineRounds.push(await measure(baseline, { ...old, duration: roundSeconds }));
       deviceRounds.push(await measure(api, { ...device, duration: roundSeconds }));
+      if (old && baseline && r % 2 === 0)
+        baselineRounds.push(await measure(baseline, { ...old, duration: roundSeconds }));
       bareRounds.push(await measure(bare, { ...ceiling, duration: roundSeconds }));
     }
     const deviceResult = combine(deviceRounds);
@@ -185,6 +207,19 @@ async function main(): Promise<void> {
     console.log(row('GET /bare/{id} (bare Hono)', bareResult));
     const ratio = deviceResult.requestsPerSecond / bareResult.requestsPerSecond;
     console.log(`ratio device/bare: ${(ratio * 100).toFixed(0)}% (per round: ${spread(ratios)})`);
+    let cpuVsBaseline: number | undefined;
+    if (baselineRounds.length > 0) {
+      const baselineResult = combine(baselineRounds);
+      for (let r = 0; r < ROUNDS; r++) console.log(row(`  round ${r + 1}: baseline`, baselineRounds[r]!));
+      console.log(row(`baseline build (${BASELINE})`, baselineResult));
+      cpuVsBaseline = deviceResult.serverCpuUsPerRequest / baselineResult.serverCpuUsPerRequest;
+      const perRound = deviceRounds.map(
+        (d, r) => d.serverCpuUsPerRequest / baselineRounds[r]!.serverCpuUsPerRequest,
+      );
+      console.log(
+        `server CPU per request, this build / baseline: ${(cpuVsBaseline * 100).toFixed(1)}% (per round: ${spread(perRound)})`,
+      );
+    }
     console.log(
       JSON.stringify({
         generator: GENERATOR,
@@ -192,10 +227,12 @@ async function main(): Promise<void> {
         bare: bareResult,
         ratio,
         roundRatios: ratios,
+        cpuVsBaseline,
       }),
     );
   } finally {
     if (api) await stopChild(api);
+    if (baseline) await stopChild(baseline);
     if (bare) await stopChild(bare);
     await redis.stop();
   }

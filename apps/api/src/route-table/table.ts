@@ -1,3 +1,4 @@
+import { ADMIN_ROUTES } from '../routes/admin.js';
 import { CACHE_V1_ROUTES } from '../routes/cache-v1.js';
 import { CACHE_V2_ROUTES } from '../routes/cache-v2.js';
 import { DEVICE_READ_ROUTES } from '../routes/devices.js';
@@ -16,5 +17,6 @@ export const API_ROUTES: readonly AnyRoute[] = [
   ...CACHE_V1_ROUTES,
   ...CACHE_V2_ROUTES,
   ...HEALTH_ROUTES,
+  ...ADMIN_ROUTES,
   ...OPS_ROUTES,
 ];

@@ -14,7 +14,9 @@ describe('device writes', () => {
     const t = memoryApp();
     const response = await t.call('POST', '/api/devices/readings', { body: lines() });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ written: 8, stale: 1, invalid: 0, devices: 4, errors: [] });
+    const body = await response.json();
+    expect(body).toMatchObject({ written: 8, stale: 1, invalid: 0, devices: 4, errors: [] });
+    expect(body.staleSamples).toEqual(expect.any(Array));
     const again = await t.call('POST', '/api/devices/readings', { body: { readings: lines() } });
     // A replay rewrites the same state (equal timestamps apply again): nothing changes.
     expect(await again.json()).toMatchObject({ written: 8, stale: 1, invalid: 0 });

@@ -37,8 +37,9 @@ describe('device reads (app.request over the memory store with the sample device
       ['offset=-1', 'CACHE_007'],
       ['sort=name', 'CACHE_007'],
       ['updated_since=yesterday', 'CACHE_007'],
-      ['cursor=not-a-cursor', 'CACHE_004'],
+      ['cursor=not-a-cursor', 'CACHE_007'],
       ['pattern=', 'CACHE_004'],
+      ['pattern=%5Bz-a%5D', 'CACHE_004'],
     ] as const) {
       const response = await t.call('GET', `/api/devices?${query}`);
       expect(response.status, query).toBe(400);

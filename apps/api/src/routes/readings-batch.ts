@@ -1,5 +1,12 @@
 import type { Reading, UpsertResult } from '@org/cache-core';
-import { TooLargeError, toReading, ValidatedOutput, ValidationError } from '@org/cache-core';
+import {
+  checkReadingBounds,
+  ErrorCode,
+  TooLargeError,
+  toReading,
+  ValidatedOutput,
+  ValidationError,
+} from '@org/cache-core';
 import type { RouteDeps } from './deps.js';
 
 /** One refused item of a readings batch. */
@@ -15,9 +22,11 @@ export interface ReadingProblem {
 const MAX_REPORTED_PROBLEMS = 100;
 
 /**
- * Checks every item of a batch on its own (schema, then the core bounds) and writes all the good
- * ones in one call: the client checks the whole call before writing anything, so a bad item can
- * never leave half a batch behind. 400 when none is valid.
+ * Checks every item of a batch on its own (the `ValidatedOutput` schema, then the core bounds:
+ * sizes, depth, metadata keys, timestamps no further ahead than MAX_FUTURE_SKEW) and writes all
+ * the good ones in one call. The client checks the whole call again before writing anything, so a
+ * bad item can never leave half a batch behind (an index entry without its state). 400 when none
+ * is valid; the first 100 problems are reported with their position, code and reason.
  */
 export async function writeReadings(
   deps: RouteDeps,
@@ -31,31 +40,32 @@ export async function writeReadings(
   }
   const valid: Reading[] = [];
   const problems: ReadingProblem[] = [];
+  const bounds = { nowMs: Date.now(), maxFutureSkewMs: limits.maxFutureSkewMs };
   let invalid = 0;
   items.forEach((item, position) => {
-    const problem = problemOf(item, position);
-    if (problem === null) return;
-    invalid++;
-    if (problems.length < MAX_REPORTED_PROBLEMS) problems.push(problem);
-  });
-  function problemOf(item: unknown, position: number): ReadingProblem | null {
-    const parsed = ValidatedOutput.safeParse(item);
     const deviceId = (item as { device_id?: unknown } | null)?.device_id;
     const device_id = typeof deviceId === 'string' ? deviceId.slice(0, 256) : null;
+    const parsed = ValidatedOutput.safeParse(item);
+    let problem: Omit<ReadingProblem, 'position' | 'device_id'> | null = null;
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      return {
-        position,
-        device_id,
-        code: 'CACHE_007',
-        reason: 'invalid_reading',
-        field: issue.path.join('.'),
+      const field = issue.path.join('.');
+      problem = {
+        code: ErrorCode.INVALID_INPUT,
+        reason: field === 'timestamp' ? 'invalid_timestamp' : 'invalid_shape',
+        field,
         message: issue.message,
       };
+    } else {
+      const reading = toReading(parsed.data);
+      const found = checkReadingBounds(reading, bounds);
+      if (found === null) valid.push(reading);
+      else problem = found;
     }
-    valid.push(toReading(parsed.data));
-    return null;
-  }
+    if (problem === null) return;
+    invalid++;
+    if (problems.length < MAX_REPORTED_PROBLEMS) problems.push({ position, device_id, ...problem });
+  });
   if (items.length > 0 && valid.length === 0) {
     const first = problems[0];
     throw new ValidationError(

@@ -54,8 +54,15 @@ export const ReadingsBody = z
   });
 
 export const ReadingProblem = z.object({
-  position: z.number().int(),
+  position: z.number().int().meta({ description: 'Index of the item in the batch (from 0)' }),
   device_id: z.string().nullable(),
+  code: z
+    .string()
+    .meta({ description: 'CACHE_004 (id), CACHE_007 (shape, depth, timestamp), CACHE_008 (size)' }),
+  reason: z.string().meta({
+    description:
+      'invalid_shape, invalid_timestamp, invalid_id, id_too_long, index_too_long, value_too_deep, message_too_large, too_many_metadata_keys, metadata_key_too_long, metadata_value_too_large, timestamp_in_future, ...',
+  }),
   field: z.string(),
   message: z.string(),
 });
@@ -71,6 +78,9 @@ export const UpsertResponse = z.object({
     .meta({ description: 'Valid readings older than what is stored (or superseded in the batch)' }),
   invalid: z.number().int(),
   devices: z.number().int(),
+  staleSamples: z
+    .array(z.object({ device_id: z.string(), index: z.string(), timestamp: z.string() }))
+    .meta({ description: 'Up to 10 of the stale readings' }),
   errors: z
     .array(ReadingProblem)
     .meta({ description: 'One entry per invalid reading (position in the batch)' }),
@@ -78,3 +88,25 @@ export const UpsertResponse = z.object({
 
 export const ReadingsResponse = z.object({ device_id: z.string(), readings: z.array(Reading) });
 export const IndexesResponse = z.object({ device_id: z.string(), indexes: z.array(z.string()) });
+
+export const ResetDeviceResponse = z.object({
+  device_id: z.string(),
+  existed: z.boolean().meta({ description: 'True when the device had metadata, readings or an index entry' }),
+});
+
+export const FutureDevicesQuery = z.object({
+  after: z
+    .string()
+    .max(64)
+    .optional()
+    .meta({ description: 'ISO 8601 instant (default: now + MAX_FUTURE_SKEW)' }),
+  limit: intParam(1, 1000).optional().meta({ description: 'Page size, 1 to 1000 (default 100)' }),
+  cursor: z.string().min(1).max(1024).optional().meta({ description: 'next_cursor of the previous page' }),
+});
+
+export const FutureDevicesPage = z.object({
+  devices: z.array(z.object({ device_id: z.string(), newest_timestamp: z.string() })),
+  next_cursor: z.string().nullable().meta({
+    description: 'Pass it back to continue; null at the end (a page may be short and still have one)',
+  }),
+});
