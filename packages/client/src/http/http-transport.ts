@@ -239,11 +239,13 @@ export class HttpTransport implements CacheTransport {
     return this.#kv.stats(tenant);
   }
 
+  /** Everything, devices and every tenant: the API clears only the caller's tenant without `scope: all`. */
   async flush(): Promise<void> {
     await this.#calls.send({
       method: 'POST',
       path: '/api/v2/cache/flush',
       operation: 'flush',
+      body: JSON.stringify({ scope: 'all' }),
       idempotent: true,
     });
   }
