@@ -99,6 +99,8 @@ export function inputProblemError(p: InputProblem, details: Record<string, unkno
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /\p{Cs}/u;
+/** Cheap pre-test: no control character and no surrogate at all (the usual text) needs no more checks. */
+const SUSPECT = /[\u0000-\u001f\u007f-\u009f\uD800-\uDFFF]/;
 const NORMALIZED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const SEED_FIELDS = new Set(['datatype_id', 'datatype_name', 'datatype_unit', 'persist', 'last_updated']);
 const NUMBER_CHARS = 8;
@@ -213,6 +215,18 @@ function measureValue(
   return m.chars;
 }
 
+/** The usual `values`: a short array of numbers, strings, booleans or nulls that fits, checked without a walk. */
+function flatValuesFit(values: unknown[], budget: number): boolean {
+  let chars = 2;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'number' || typeof v === 'boolean' || v === null) chars += NUMBER_CHARS;
+    else if (typeof v === 'string') chars += v.length + 3;
+    else return false;
+  }
+  return chars <= budget;
+}
+
 function checkId(value: unknown, field: string, max: number, allowEmpty: boolean): InputProblem | null {
   if (typeof value !== 'string') return problem('invalid_id', field, `${field} must be a string`);
   if (value.length > max) {
@@ -223,20 +237,26 @@ function checkId(value: unknown, field: string, max: number, allowEmpty: boolean
     );
   }
   if (!allowEmpty && value.length === 0) return problem('invalid_id', field, `${field} must not be empty`);
+  if (!SUSPECT.test(value)) return null;
   if (CONTROL.test(value))
     return problem('invalid_id', field, `${field} must not contain control characters`);
   if (LONE_SURROGATE.test(value)) return problem('invalid_id', field, `${field} must be valid unicode`);
   return null;
 }
 
-function checkStringArray(value: unknown, field: string): InputProblem | null {
-  if (value === null) return null;
-  if (!Array.isArray(value))
+/** The characters of a string array (or null), or its problem. */
+function stringArrayChars(value: unknown, field: string): InputProblem | number {
+  if (value === null) return 4;
+  if (!Array.isArray(value)) {
     return problem('invalid_shape', field, `${field} must be an array of strings or null`);
-  for (const item of value) {
-    if (typeof item !== 'string') return problem('invalid_shape', field, `${field} must hold only strings`);
   }
-  return null;
+  let chars = 2;
+  for (let i = 0; i < value.length; i++) {
+    const item = value[i];
+    if (typeof item !== 'string') return problem('invalid_shape', field, `${field} must hold only strings`);
+    chars += item.length + 3;
+  }
+  return chars;
 }
 
 /**
@@ -247,10 +267,11 @@ function checkStringArray(value: unknown, field: string): InputProblem | null {
 function checkMetadataEntries(entries: Record<string, unknown>, prefix: string): InputProblem | number {
   let extra = 0;
   let chars = 2;
-  for (const key in entries) {
-    if (!Object.hasOwn(entries, key)) continue;
-    const field = `${prefix}.${key.length > 64 ? `${key.slice(0, 64)}…` : key}`;
-    if (!SEED_FIELDS.has(key) && ++extra > INPUT_BOUNDS.maxMetadataKeys) {
+  const keys = Object.keys(entries);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const seed = SEED_FIELDS.has(key);
+    if (!seed && ++extra > INPUT_BOUNDS.maxMetadataKeys) {
       return problem(
         'too_many_metadata_keys',
         prefix,
@@ -260,26 +281,54 @@ function checkMetadataEntries(entries: Record<string, unknown>, prefix: string):
     if (key.length > INPUT_BOUNDS.maxMetadataKeyLength) {
       return problem(
         'metadata_key_too_long',
-        field,
+        fieldOf(prefix, key),
         `a ${prefix} key is longer than ${INPUT_BOUNDS.maxMetadataKeyLength} characters`,
       );
     }
-    if (LONE_SURROGATE.test(key) || CONTROL.test(key)) {
+    if (SUSPECT.test(key) && (LONE_SURROGATE.test(key) || CONTROL.test(key))) {
       return problem(
         'invalid_unicode',
-        field,
+        fieldOf(prefix, key),
         `a ${prefix} key must be valid unicode without control characters`,
       );
     }
     const value = entries[key];
-    if (typeof value === 'string' && SEED_FIELDS.has(key) && LONE_SURROGATE.test(value)) {
-      return problem('invalid_unicode', field, `${field} must be valid unicode`);
+    let size: number;
+    if (typeof value === 'string') {
+      if (seed && SUSPECT.test(value) && LONE_SURROGATE.test(value)) {
+        return problem(
+          'invalid_unicode',
+          fieldOf(prefix, key),
+          `${fieldOf(prefix, key)} must be valid unicode`,
+        );
+      }
+      size = value.length + 2;
+    } else if (typeof value === 'number' || typeof value === 'boolean' || value === null) size = NUMBER_CHARS;
+    else {
+      const measured = measureValue(
+        value,
+        fieldOf(prefix, key),
+        INPUT_BOUNDS.maxMetadataValueBytes,
+        'metadata_value_too_large',
+      );
+      if (typeof measured !== 'number') return measured;
+      size = measured;
     }
-    const size = measureValue(value, field, INPUT_BOUNDS.maxMetadataValueBytes, 'metadata_value_too_large');
-    if (typeof size !== 'number') return size;
+    if (size > INPUT_BOUNDS.maxMetadataValueBytes) {
+      return problem(
+        'metadata_value_too_large',
+        fieldOf(prefix, key),
+        `${fieldOf(prefix, key)} is larger than ${INPUT_BOUNDS.maxMetadataValueBytes} bytes as JSON`,
+      );
+    }
     chars += key.length + 4 + size;
   }
   return chars;
+}
+
+/** `metadata.<key>` for error messages (a long key cut). */
+function fieldOf(prefix: string, key: string): string {
+  return `${prefix}.${key.length > 64 ? `${key.slice(0, 64)}…` : key}`;
 }
 
 /** The latest normalized timestamp accepted at `nowMs` (a string: normalized stamps compare as text). */
@@ -328,13 +377,12 @@ export function readingBoundsChecker(options: BoundsOptions): (reading: Reading)
       );
     }
     if (!Array.isArray(r.values)) return problem('invalid_shape', 'values', 'values must be an array');
-    const shape = checkStringArray(r.labels, 'labels') ?? checkStringArray(r.display_names, 'display_names');
-    if (shape) return shape;
-    let budget = INPUT_BOUNDS.maxMessageBytes - r.device_id.length - r.index.length - 100;
+    const labels = stringArrayChars(r.labels, 'labels');
+    if (typeof labels !== 'number') return labels;
+    const names = stringArrayChars(r.display_names, 'display_names');
+    if (typeof names !== 'number') return names;
+    let budget = INPUT_BOUNDS.maxMessageBytes - r.device_id.length - r.index.length - 100 - labels - names;
     if (r.request_id !== null) budget -= r.request_id.length;
-    for (const list of [r.labels, r.display_names]) {
-      if (list !== null) for (const s of list) budget -= s.length + 3;
-    }
     if (r.metadata !== null) {
       if (typeof r.metadata !== 'object' || Array.isArray(r.metadata)) {
         return problem('invalid_shape', 'metadata', 'metadata must be an object or null');

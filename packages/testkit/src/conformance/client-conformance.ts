@@ -1,4 +1,6 @@
 import { describe } from 'vitest';
+import { adminSuite } from './admin-suite.js';
+import { boundsSuite } from './bounds-suite.js';
 import { deviceSuite } from './device-suite.js';
 import { kvSuite } from './kv-suite.js';
 import { listingSuite } from './listing-suite.js';
@@ -15,6 +17,8 @@ export function clientConformance(name: string, make: MakeClient): void {
     describe('listing', () => listingSuite(make));
     describe('generic cache', () => kvSuite(make));
     describe('validation', () => validationSuite(make));
+    describe('bounds and data rules', () => boundsSuite(make));
+    describe('admin', () => adminSuite(make));
   });
 }
 

@@ -1,0 +1,72 @@
+/**
+ * upsertReadings of this build (../dist) against a baseline build, in alternating rounds on one
+ * Redis, so both see the same machine load: `BENCH_BASELINE=/path/to/old/dist/index.js node
+ * bench/upsert-ab.bench.ts`. BENCH_READINGS (default 300,000 per round), BENCH_ROUNDS (default 4)
+ * and BENCH_BATCH (default 10,000) tune it. Prints readings/s per round and the ratio current /
+ * baseline (median of the per-round ratios).
+ */
+import { Redis } from 'ioredis';
+import { benchRedis } from './redis-server.ts';
+import { buildWorkload } from './workload.ts';
+
+const TOTAL = Number(process.env.BENCH_READINGS ?? 300_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const BATCH = Number(process.env.BENCH_BATCH ?? 10_000);
+const BASELINE = process.env.BENCH_BASELINE;
+
+type Client = {
+  upsertReadings(r: unknown[]): Promise<unknown>;
+  close(): Promise<void>;
+};
+type Factory = (options: Record<string, unknown>) => Client;
+
+async function load(path: string): Promise<Factory> {
+  const mod = (await import(path)) as { createCacheClient: Factory };
+  return mod.createCacheClient;
+}
+
+async function round(make: Factory, url: string, admin: Redis, readings: unknown[]): Promise<number> {
+  await admin.flushall();
+  const client = make({ transport: 'redis', url, ttlSeconds: 86_400 });
+  await client.upsertReadings(readings.slice(0, 10)); // connect, load scripts
+  await admin.flushall();
+  const t0 = performance.now();
+  for (let i = 0; i < readings.length; i += BATCH) await client.upsertReadings(readings.slice(i, i + BATCH));
+  const ms = performance.now() - t0;
+  await client.close();
+  return (readings.length / ms) * 1000;
+}
+
+async function main() {
+  if (!BASELINE) throw new Error('set BENCH_BASELINE to the index.js of the baseline build');
+  const current = await load(new URL('../dist/index.js', import.meta.url).href);
+  const baseline = await load(BASELINE);
+  const server = await benchRedis();
+  const admin = new Redis(server.url);
+  const work = buildWorkload(TOTAL, 5, 0.05);
+  const ratios: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    // alternate which build goes first
+    const order = r % 2 === 0 ? ['baseline', 'current'] : ['current', 'baseline'];
+    const rate: Record<string, number> = {};
+    for (const name of order) {
+      rate[name] = await round(name === 'current' ? current : baseline, server.url, admin, work.readings);
+    }
+    ratios.push(rate.current! / rate.baseline!);
+    console.log(
+      `round ${r + 1}: baseline ${Math.round(rate.baseline!)}/s, current ${Math.round(rate.current!)}/s, ratio ${(rate.current! / rate.baseline!).toFixed(3)}`,
+    );
+  }
+  ratios.sort((a, b) => a - b);
+  const median = ratios[Math.floor(ratios.length / 2)]!;
+  console.log(
+    `median ratio current / baseline: ${median.toFixed(3)} (${ratios.map((x) => x.toFixed(3)).join(', ')})`,
+  );
+  admin.disconnect();
+  await server.stop();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
