@@ -121,4 +121,29 @@ describe('rate limits over Redis', () => {
     const keys = await (api.client.transport as RedisTransport).redis.keys('*ratelimit*');
     expect(keys.length).toBeGreaterThan(0);
   });
+
+  it('decides most hits locally from leases (no round trip), and never admits past the limit', async () => {
+    const client = createCacheClient({ transport: 'redis', url: h.redisUrl(), keyPrefix: prefix() });
+    const transport = client.transport as RedisTransport;
+    const big = new RedisRateLimiter(transport.redis, transport.keys, {
+      requests: 1_000_000,
+      windowSeconds: 60,
+    });
+    let roundTrips = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const d = big.hit('svc:hot');
+      if (d instanceof Promise) {
+        roundTrips++;
+        expect((await d).allowed).toBe(true);
+      } else expect(d.allowed).toBe(true);
+      if (i % 500 === 0) await new Promise((r) => setTimeout(r, 5)); // background leases land
+    }
+    expect(roundTrips).toBeLessThanOrEqual(10);
+    const small = new RedisRateLimiter(transport.redis, transport.keys, { requests: 50, windowSeconds: 60 });
+    const decisions = await Promise.all(Array.from({ length: 120 }, () => small.hit('svc:small')));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(50);
+    const refused = decisions.find((d) => !d.allowed)!;
+    expect(refused.retryAfterSeconds).toBeGreaterThan(0);
+    await client.close();
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { limitsOf } from './bootstrap.js';
 import { EnvError, loadEnv } from './env.js';
 
 describe('env', () => {
@@ -21,6 +22,33 @@ describe('env', () => {
     });
     expect(env.REDIS_URL).toBeUndefined();
     expect(env.DEMO_DATA).toBeUndefined();
+  });
+
+  it('has safe defaults for the security settings', () => {
+    const env = loadEnv({});
+    expect(env).toMatchObject({
+      JWT_REQUIRE_EXP: true,
+      JWT_MAX_LIFETIME: 86_400,
+      JWT_CLOCK_SKEW: 60,
+      AUTH_FAILURE_LIMIT: 20,
+      AUTH_FAILURE_WINDOW_SECONDS: 60,
+      METRICS_TENANTS: [],
+      MAX_FUTURE_SKEW: 300,
+    });
+    expect(limitsOf(env)).toMatchObject({
+      authFailureLimit: { requests: 20, windowSeconds: 60 },
+      maxFutureSkewMs: 300_000,
+    });
+    const custom = loadEnv({
+      AUTH_FAILURE_LIMIT: '0',
+      MAX_FUTURE_SKEW: '30',
+      METRICS_TENANTS: 'acme, globex',
+    });
+    expect(limitsOf(custom)).toMatchObject({ authFailureLimit: null, maxFutureSkewMs: 30_000 });
+    expect(custom.METRICS_TENANTS).toEqual(['acme', 'globex']);
+    expect(() => loadEnv({ METRICS_TENANTS: 'acme,bad tenant!' })).toThrow(/METRICS_TENANTS/);
+    expect(() => loadEnv({ JWT_MAX_LIFETIME: '0' })).toThrow(/JWT_MAX_LIFETIME/);
+    expect(() => loadEnv({ JWT_REQUIRE_EXP: 'maybe' })).toThrow(/JWT_REQUIRE_EXP/);
   });
 
   it('parses values and treats blank variables as unset', () => {

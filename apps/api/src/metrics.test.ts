@@ -27,4 +27,16 @@ describe('API metrics', () => {
     expect(text).toContain('cache_api_lookups_total{tenant="devices",result="hit"} 2');
     expect(text).toContain('cache_api_lookups_total{tenant="devices",result="miss"} 2');
   });
+
+  it('labels lookups only for the configured tenants (and devices); any other tenant is other', async () => {
+    const m = new ApiMetrics({ tenants: ['acme'] });
+    m.lookup('acme', 1, 0);
+    m.lookup('globex', 2, 1);
+    m.lookup('initech', 0, 4);
+    const text = await m.registry.metrics();
+    expect(text).toContain('cache_api_lookups_total{tenant="acme",result="hit"} 1');
+    expect(text).toContain('cache_api_lookups_total{tenant="other",result="hit"} 2');
+    expect(text).toContain('cache_api_lookups_total{tenant="other",result="miss"} 5');
+    expect(text).not.toMatch(/globex|initech/);
+  });
 });

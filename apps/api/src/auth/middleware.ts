@@ -1,10 +1,7 @@
-import { assertTenant, ForbiddenError, InvalidKeyError } from '@org/cache-core';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { type AppEnv, requestHeader } from '../http/context.js';
 import type { Authenticator } from './authenticator.js';
 import { ConnectionCredentials } from './connection-credentials.js';
-import { hasScope, mayUseTenant } from './principal.js';
-import type { Scope } from './scopes.js';
 
 /**
  * Sets the request's principal from `Authorization: Bearer`; 401 AUTH_001 when missing or wrong.
@@ -50,28 +47,4 @@ export function authenticate(auth: Authenticator): MiddlewareHandler<AppEnv> {
       (error: unknown) => (address !== undefined ? failures!.failed(address, error) : Promise.reject(error)),
     );
   };
-}
-
-/** 403 AUTH_002 unless the caller holds the scope (or the admin scope). */
-export function requireScope(c: Context<AppEnv>, scope: Scope): void {
-  if (!hasScope(c.get('principal'), scope)) {
-    throw new ForbiddenError(`this operation needs the ${scope} scope`, { details: { scope } });
-  }
-}
-
-/**
- * The tenant of a generic-cache request, from the required `X-Tenant-ID` header: 400 CACHE_004
- * when missing or malformed, 403 AUTH_002 when the token may not use it.
- */
-export function requireTenant(c: Context<AppEnv>): string {
-  const raw = requestHeader(c, 'x-tenant-id');
-  if (raw === undefined) {
-    throw new InvalidKeyError('the X-Tenant-ID header is required', { details: { kind: 'tenant id' } });
-  }
-  const tenant = assertTenant(raw);
-  c.set('tenant', tenant);
-  if (!mayUseTenant(c.get('principal'), tenant)) {
-    throw new ForbiddenError(`this token may not use tenant ${tenant}`, { details: { tenant } });
-  }
-  return tenant;
 }
