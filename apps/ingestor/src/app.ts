@@ -9,6 +9,8 @@ import type { Check } from './ops/health.js';
 import { HealthState } from './ops/health.js';
 import { type OpsServer, startOpsServer } from './ops/http-server.js';
 import { IngestorMetrics } from './ops/metrics.js';
+import { StaleReadingLog } from './ops/stale-log.js';
+import { FatalIngestError } from './pipeline/fatal-error.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { retry } from './retry.js';
 
@@ -35,7 +37,10 @@ export interface Ingestor {
 
 export interface StartOptions {
   logger?: Logger;
-  /** The consumer died for good (default: log it; main.ts exits 1). */
+  /**
+   * The ingestor cannot go on: the consumer died for good, or the credentials were refused (a
+   * `FatalIngestError` naming the setting). Default: log it; main.ts exits 1 (2 for credentials).
+   */
   onFatal?: (error: Error) => void;
 }
 
@@ -44,21 +49,27 @@ export async function startIngestor(config: IngestorConfig, options: StartOption
   const logger = options.logger ?? createLogger(config.logLevel);
   const health = new HealthState();
   const metrics = new IngestorMetrics();
-  const client = createIngestorClient(config.redis, logger);
+  const client = createIngestorClient(config.redis, logger, config.bounds.maxFutureSkewMs);
   const kafka = createKafka(config.kafka, logger);
   const errors = new KafkaErrorSink(kafka, config.kafka.errorTopic);
   const pipeline = new Pipeline({
     client,
     errors,
     maxMessageBytes: config.batch.maxMessageBytes,
+    maxFutureSkewMs: config.bounds.maxFutureSkewMs,
     retry: config.retry,
     logger,
     metrics,
     health,
+    staleLog: new StaleReadingLog(logger),
   });
   const onFatal = (error: Error) => {
-    health.fail(`Kafka consumer stopped: ${error.message}`);
-    (options.onFatal ?? ((e: Error) => logger.fatal({ err: e.message }, 'Kafka consumer stopped')))(error);
+    health.fail(
+      error instanceof FatalIngestError
+        ? `stopped: ${error.message}`
+        : `Kafka consumer stopped: ${error.message}`,
+    );
+    (options.onFatal ?? ((e: Error) => logger.fatal({ err: e.message }, 'ingestor stopped')))(error);
   };
   const source = new KafkaSource({
     kafka,

@@ -2,8 +2,15 @@ import { type CacheClient, createCacheClient } from '@org/cache-client';
 import type { IngestorConfig } from './env.js';
 import type { Logger } from './logger.js';
 
-/** The cache client over Redis (standalone or Cluster) as configured. */
-export function createIngestorClient(config: IngestorConfig['redis'], logger: Logger): CacheClient {
+/**
+ * The cache client over Redis (standalone or Cluster) as configured; it refuses readings stamped
+ * more than `maxFutureSkewMs` ahead, as the pipeline does before it.
+ */
+export function createIngestorClient(
+  config: IngestorConfig['redis'],
+  logger: Logger,
+  maxFutureSkewMs: number,
+): CacheClient {
   const redisOptions = {
     password: config.password,
     // Commands fail fast while Redis is away; the pipeline's own backoff decides when to try again.
@@ -18,7 +25,12 @@ export function createIngestorClient(config: IngestorConfig['redis'], logger: Lo
     lastLogged = Date.now();
     logger.warn({ err: error.message }, 'Redis connection error');
   };
-  const common = { keyPrefix: config.keyPrefix, ttlSeconds: config.ttlSeconds, onConnectionError };
+  const common = {
+    keyPrefix: config.keyPrefix,
+    ttlSeconds: config.ttlSeconds,
+    onConnectionError,
+    maxFutureSkewMs,
+  };
   return config.clusterNodes
     ? createCacheClient({ transport: 'redis', clusterNodes: config.clusterNodes, redisOptions, ...common })
     : createCacheClient({ transport: 'redis', url: config.url, redisOptions, ...common });

@@ -20,6 +20,8 @@ describe('loadConfig', () => {
     });
     expect(c.health.port).toBe(9464);
     expect(c.logLevel).toBe('info');
+    expect(c.bounds).toEqual({ maxFutureSkewMs: 300_000 });
+    expect(c.batch.maxMessageBytes).toBe(1024 * 1024);
   });
 
   test('reads every variable', () => {
@@ -38,6 +40,7 @@ describe('loadConfig', () => {
       KEY_PREFIX: 't1:',
       INGEST_BATCH_MAX_MESSAGES: '100',
       INGEST_MAX_MESSAGE_BYTES: '2048',
+      MAX_FUTURE_SKEW: '60',
       HEALTH_PORT: '0',
       LOG_LEVEL: 'WARNING',
     });
@@ -56,6 +59,7 @@ describe('loadConfig', () => {
       keyPrefix: 't1:',
     });
     expect(c.batch).toEqual({ maxMessages: 100, maxMessageBytes: 2048 });
+    expect(c.bounds).toEqual({ maxFutureSkewMs: 60_000 });
     expect(c.health.port).toBe(0);
     expect(c.logLevel).toBe('warn');
   });
@@ -89,6 +93,7 @@ describe('loadConfig', () => {
         HEALTH_PORT: 'x',
         LOG_LEVEL: 'loud',
         REDIS_URL: 'http://nope',
+        MAX_FUTURE_SKEW: '-5',
       });
     } catch (e) {
       error = e;
@@ -103,6 +108,7 @@ describe('loadConfig', () => {
       'HEALTH_PORT',
       'LOG_LEVEL',
       'REDIS_URL',
+      'MAX_FUTURE_SKEW',
     ]) {
       expect(message).toContain(name);
     }

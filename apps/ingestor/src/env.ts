@@ -2,7 +2,14 @@
  * The ingestor's configuration: the only module that reads the environment. Every variable is
  * validated with zod; one bad value stops the process at start with one message naming them all.
  */
-import { DEFAULT_KEY_PREFIX, DEFAULT_TTL_SECONDS, describeEnvIssues, envHostPorts } from '@org/cache-core';
+import {
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_MAX_FUTURE_SKEW_MS,
+  DEFAULT_TTL_SECONDS,
+  describeEnvIssues,
+  envHostPorts,
+  INPUT_BOUNDS,
+} from '@org/cache-core';
 import { z } from 'zod';
 
 const LOG_LEVELS = {
@@ -60,7 +67,9 @@ const EnvSchema = z
     /** Messages written to Redis (and committed) together; a Kafka batch is split into such chunks. */
     INGEST_BATCH_MAX_MESSAGES: int(1, 100_000).default(5_000),
     /** Larger message values go to the error topic unread. */
-    INGEST_MAX_MESSAGE_BYTES: int(64, 64 * 1024 * 1024).default(1024 * 1024),
+    INGEST_MAX_MESSAGE_BYTES: int(64, 64 * 1024 * 1024).default(INPUT_BOUNDS.maxMessageBytes),
+    /** Readings stamped more than this many seconds ahead of the ingestor's clock go to the error topic. */
+    MAX_FUTURE_SKEW: int(0, 366 * 86_400).default(DEFAULT_MAX_FUTURE_SKEW_MS / 1000),
     RETRY_INITIAL_DELAY_MS: int(1, 60_000).default(200),
     RETRY_MAX_DELAY_MS: int(1, 300_000).default(5_000),
     /** Port of /health/live, /health/ready and /metrics; 0 picks a free port (logged). */
@@ -117,6 +126,8 @@ export interface IngestorConfig {
   };
   redis: RedisTarget & { ttlSeconds: number; keyPrefix: string };
   batch: { maxMessages: number; maxMessageBytes: number };
+  /** Clock-skew policy: how far into the future a reading may be stamped (ms). */
+  bounds: { maxFutureSkewMs: number };
   retry: { initialDelayMs: number; maxDelayMs: number };
   health: { host: string; port: number };
   /** Token for the REST API when the file mode writes through it. */
@@ -170,6 +181,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     redis: { ...redis, ttlSeconds: e.REDIS_METADATA_TTL, keyPrefix: e.KEY_PREFIX },
     batch: { maxMessages: e.INGEST_BATCH_MAX_MESSAGES, maxMessageBytes: e.INGEST_MAX_MESSAGE_BYTES },
+    bounds: { maxFutureSkewMs: e.MAX_FUTURE_SKEW * 1000 },
     retry: { initialDelayMs: e.RETRY_INITIAL_DELAY_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS },
     health: { host: e.HEALTH_HOST, port: e.HEALTH_PORT },
     apiToken: e.CACHE_API_TOKEN,

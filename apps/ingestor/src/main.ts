@@ -5,8 +5,13 @@
 import { parseArgs } from 'node:util';
 import { type Ingestor, SHUTDOWN_BUDGET_MS, startIngestor } from './app.js';
 import { ConfigError, type IngestorConfig, loadConfig } from './env.js';
+import { EXIT_CONFIG } from './exit-codes.js';
 import { replayFile } from './file-mode.js';
 import { createLogger } from './logger.js';
+import { FatalIngestError } from './pipeline/fatal-error.js';
+import { parseErrorCodes } from './replay/error-records.js';
+import { replayErrorFile } from './replay/replay-file.js';
+import { replayErrorTopic } from './replay/replay-topic.js';
 import { AbortedError } from './retry.js';
 
 const USAGE = `Usage:
@@ -14,18 +19,28 @@ const USAGE = `Usage:
   cache-ingestor --from-file <path|-> [--errors <file>] [--api-url <url>]
                                               replay NDJSON ValidatedOutput lines into Redis
                                               (or through the REST API), print a summary, exit
+  cache-ingestor --replay-errors [--from-file <path|->] [--error-code <code>]...
+                 [--errors <file>] [--api-url <url>]
+                                              re-ingest the original messages of error records:
+                                              from KAFKA_ERROR_TOPIC (beginning to its current
+                                              end), or from an NDJSON file of error records
 Options:
-  --from-file <path|->  NDJSON input ("-" reads stdin)
+  --from-file <path|->  NDJSON input ("-" reads stdin): ValidatedOutput lines, or error
+                        records with --replay-errors
   --errors <file>       write bad lines as NDJSON error messages here (default: stderr)
   --api-url <url>       write through the cache REST API instead of Redis
                         (token from CACHE_API_TOKEN)
+  --replay-errors       replay error records (see above); idempotent (latest wins)
+  --error-code <code>   only records with this error_code (repeatable), e.g.
+                        timestamp_in_future, write_failed, value_too_deep
   -h, --help            show this help
 Environment: KAFKA_BOOTSTRAP_SERVERS, KAFKA_VALIDATED_DATA_TOPIC, KAFKA_ERROR_TOPIC,
   KAFKA_CONSUMER_GROUP_ID, REDIS_URL or REDIS_HOST/REDIS_PORT/REDIS_DB/REDIS_PASSWORD,
-  REDIS_CLUSTER_NODES, REDIS_METADATA_TTL, KEY_PREFIX, HEALTH_PORT, LOG_LEVEL, … (see README.md)
+  REDIS_CLUSTER_NODES, REDIS_METADATA_TTL, KEY_PREFIX, MAX_FUTURE_SKEW, HEALTH_PORT,
+  LOG_LEVEL, … (see README.md)
 `;
 
-/** Exit codes: 0 done, 1 failure at run time, 2 bad usage or configuration. */
+/** Exit codes: 0 done, 1 failure at run time, 2 bad usage or configuration (credentials refused included). */
 async function main(argv: string[]): Promise<number> {
   let args: ReturnType<typeof parse>;
   try {
@@ -38,8 +53,23 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if ((args.errors !== undefined || args.apiUrl !== undefined) && args.fromFile === undefined) {
-    process.stderr.write('cache-ingestor: --errors and --api-url need --from-file\n');
+  if (args.apiUrl !== undefined && args.fromFile === undefined && !args.replayErrors) {
+    process.stderr.write('cache-ingestor: --api-url needs --from-file or --replay-errors\n');
+    return 2;
+  }
+  if (args.errors !== undefined && args.fromFile === undefined) {
+    process.stderr.write('cache-ingestor: --errors needs --from-file\n');
+    return 2;
+  }
+  if (args.errorCodes.length > 0 && !args.replayErrors) {
+    process.stderr.write('cache-ingestor: --error-code needs --replay-errors\n');
+    return 2;
+  }
+  let codes: ReadonlySet<string> | null;
+  try {
+    codes = parseErrorCodes(args.errorCodes);
+  } catch (error) {
+    process.stderr.write(`cache-ingestor: ${(error as Error).message}\n`);
     return 2;
   }
   if (args.apiUrl !== undefined && !/^https?:\/\/[^/]/.test(args.apiUrl)) {
@@ -56,6 +86,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`cache-ingestor: ${error.message}\n`);
     return 2;
   }
+  if (args.replayErrors) {
+    return args.fromFile === undefined
+      ? replayErrorTopic(config, { codes, apiUrl: args.apiUrl })
+      : replayErrorFile(config, { path: args.fromFile, codes, errorsPath: args.errors, apiUrl: args.apiUrl });
+  }
   if (args.fromFile !== undefined) {
     return replayFile(config, { path: args.fromFile, errorsPath: args.errors, apiUrl: args.apiUrl });
   }
@@ -69,6 +104,8 @@ function parse(argv: string[]) {
       'from-file': { type: 'string' },
       errors: { type: 'string' },
       'api-url': { type: 'string' },
+      'replay-errors': { type: 'boolean' },
+      'error-code': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -78,6 +115,8 @@ function parse(argv: string[]) {
     fromFile: values['from-file'],
     errors: values.errors,
     apiUrl: values['api-url'],
+    replayErrors: values['replay-errors'] ?? false,
+    errorCodes: values['error-code'] ?? [],
     help: values.help ?? false,
   };
 }
@@ -116,8 +155,13 @@ async function runService(config: IngestorConfig): Promise<number> {
   starting = startIngestor(config, {
     logger,
     onFatal: (error) => {
-      logger.fatal({ err: error.message }, 'Kafka consumer stopped for good; exiting');
-      exitCode = 1;
+      if (error instanceof FatalIngestError) {
+        logger.fatal({ setting: error.setting, err: error.message }, `stopping: ${error.message}`);
+        exitCode = EXIT_CONFIG;
+      } else {
+        logger.fatal({ err: error.message }, 'Kafka consumer stopped for good; exiting');
+        exitCode = 1;
+      }
       void shutdown('fatal');
     },
   });

@@ -3,6 +3,7 @@ import type { IngestorConfig } from '../env.js';
 import type { Logger } from '../logger.js';
 import type { HealthState } from '../ops/health.js';
 import type { IngestorMetrics } from '../ops/metrics.js';
+import { FatalIngestError } from '../pipeline/fatal-error.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import { AbortedError, type BackoffOptions, retry } from '../retry.js';
 import { HeartbeatTicker } from './heartbeat.js';
@@ -17,7 +18,7 @@ export interface KafkaSourceOptions {
   metrics: IngestorMetrics;
   health: HealthState;
   retry: BackoffOptions;
-  /** The consumer crashed and kafkajs will not restart it. */
+  /** The consumer crashed and kafkajs will not restart it, or the pipeline met a `FatalIngestError`. */
   onFatal: (error: Error) => void;
 }
 
@@ -114,6 +115,14 @@ export class KafkaSource {
         });
       } catch (error) {
         if (error instanceof AbortedError) return; // shutting down: not written, not committed
+        if (error instanceof FatalIngestError) {
+          // Credentials refused: stop every partition's work at once; nothing more is committed.
+          if (!this.#abort.signal.aborted) {
+            this.#abort.abort();
+            this.#o.onFatal(error);
+          }
+          return;
+        }
         throw error; // a rebalance (seen by a heartbeat): kafkajs rejoins, the next owner replays the chunk
       } finally {
         ticker.stop();

@@ -117,6 +117,7 @@ describe('Kafka -> Redis', () => {
         timestamp: expect.any(String),
         service: 'cache_service',
         error: expect.stringMatching(/\S/),
+        error_code: expect.stringMatching(/^(invalid_json|schema|tombstone|message_too_large)$/),
         original_message:
           values[Number(e.headers[ERROR_HEADERS.offset])] === null ? null : expect.any(String),
       });

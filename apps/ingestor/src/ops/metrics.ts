@@ -15,13 +15,18 @@ export class IngestorMetrics {
   });
   readonly stale = new Counter({
     name: 'ingestor_readings_stale_total',
-    help: 'Readings skipped because a newer one for the same device and index was in the batch or in Redis',
+    help: 'Readings skipped because a newer one for the same device and index was in the batch or in Redis (a sample is logged, at most one line per 10 s)',
     registers: [this.registry],
   });
   readonly invalid = new Counter({
     name: 'ingestor_messages_invalid_total',
-    help: 'Messages sent to the error topic, by error code',
-    labelNames: ['code'] as const,
+    help: "Messages sent to the error topic, by cache error code and reason (the error record's error_code)",
+    labelNames: ['code', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly isolationWrites = new Counter({
+    name: 'ingestor_isolation_writes_total',
+    help: 'Extra cache writes made to isolate the readings the cache refused for good (batch split in halves)',
     registers: [this.registry],
   });
   readonly retries = new Counter({

@@ -1,10 +1,13 @@
-import { ErrorCode, type Reading, toReading, ValidatedOutput } from '@org/cache-core';
+import { ErrorCode, type InputProblem, type Reading, toReading, ValidatedOutput } from '@org/cache-core';
 import type { z } from 'zod';
-import { ORIGINAL_MESSAGE_MAX_CHARS } from './error-message.js';
+import { type IngestErrorCode, ORIGINAL_MESSAGE_MAX_CHARS } from './error-message.js';
 
 /** Why a message was rejected, before it becomes an error record. */
 export interface DecodeFailure {
+  /** The cache error code (CACHE_004 ids, CACHE_007 content, CACHE_008 sizes). */
   code: ErrorCode;
+  /** The machine-readable reason: the error record's `error_code`. */
+  errorCode: IngestErrorCode;
   /** Safe to log: it never quotes the message's content. */
   reason: string;
   /** The message's own request_id when it has one. */
@@ -16,6 +19,17 @@ export interface DecodeFailure {
 }
 
 export type Decoded = { ok: true; reading: Reading } | { ok: false; failure: DecodeFailure };
+
+/** The bounds a message is checked against (see the README's "Bounds"). */
+export interface DecodeLimits {
+  /** Larger values are rejected unread (`message_too_large`). */
+  maxMessageBytes: number;
+  /**
+   * The core bounds of a reading (core `readingBoundsChecker`, made once per batch with the clock
+   * and `maxFutureSkewMs`): depth, metadata keys and sizes, ids, timestamp skew.
+   */
+  checkReading: (reading: Reading) => InputProblem | null;
+}
 
 const MAX_ISSUES = 5;
 const HEAD_CHARS = ORIGINAL_MESSAGE_MAX_CHARS + 1;
@@ -35,26 +49,48 @@ function jsonReason(error: unknown): string {
   return `not JSON: ${message.replace(/, ".*" is not valid JSON$/s, ' (not valid JSON)')}`;
 }
 
-function requestIdOf(value: unknown): string | null {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
-  const id = (value as { request_id?: unknown }).request_id;
+/** A request_id fit for an error record (a usable string of at most 256 characters), else null. */
+export function recordRequestId(id: unknown): string | null {
   return typeof id === 'string' && id.length > 0 && id.length <= 256 ? id : null;
 }
 
+function requestIdOf(value: unknown): string | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  return recordRequestId((value as { request_id?: unknown }).request_id);
+}
+
+/** An over-long device id or index has its own reason (and CACHE_004); other schema issues are `schema`. */
+function schemaErrorCode(error: z.ZodError): { errorCode: IngestErrorCode; code: ErrorCode } {
+  for (const issue of error.issues) {
+    if (issue.code !== 'too_big' || issue.path.length !== 1) continue;
+    if (issue.path[0] === 'device_id') return { errorCode: 'id_too_long', code: ErrorCode.INVALID_KEY };
+    if (issue.path[0] === 'index') return { errorCode: 'index_too_long', code: ErrorCode.INVALID_KEY };
+  }
+  return { errorCode: 'schema', code: ErrorCode.INVALID_INPUT };
+}
+
 /**
- * decode (JSON) -> validate (the core schema) -> map (toReading). A null value is a tombstone;
- * a value over `maxBytes` is rejected unread.
+ * decode (JSON) -> validate (the core schema) -> map (toReading) -> check the core input bounds
+ * (nesting depth, metadata keys and sizes, ids, timestamp skew). A null value is a tombstone; a
+ * value over `maxMessageBytes` is rejected unread.
  */
-export function decodeMessage(value: Buffer | string | null, maxBytes: number): Decoded {
+export function decodeMessage(value: Buffer | string | null, limits: DecodeLimits): Decoded {
   if (value === null) {
     const reason = 'tombstone: the message has no value';
     return {
       ok: false,
-      failure: { code: ErrorCode.INVALID_INPUT, reason, requestId: null, raw: null, rawBytes: 0 },
+      failure: {
+        code: ErrorCode.INVALID_INPUT,
+        errorCode: 'tombstone',
+        reason,
+        requestId: null,
+        raw: null,
+        rawBytes: 0,
+      },
     };
   }
   const size = typeof value === 'string' ? Buffer.byteLength(value) : value.length;
-  if (size > maxBytes) {
+  if (size > limits.maxMessageBytes) {
     // Only the head is decoded: the record keeps ORIGINAL_MESSAGE_MAX_CHARS of it at most.
     const head =
       typeof value === 'string' ? value.slice(0, HEAD_CHARS) : value.subarray(0, HEAD_CHARS).toString('utf8');
@@ -62,7 +98,8 @@ export function decodeMessage(value: Buffer | string | null, maxBytes: number): 
       ok: false,
       failure: {
         code: ErrorCode.TOO_LARGE,
-        reason: `message is ${size} bytes, larger than the limit of ${maxBytes} bytes`,
+        errorCode: 'message_too_large',
+        reason: `message is ${size} bytes, larger than the limit of ${limits.maxMessageBytes} bytes`,
         requestId: null,
         raw: head,
         rawBytes: size,
@@ -78,6 +115,7 @@ export function decodeMessage(value: Buffer | string | null, maxBytes: number): 
       ok: false,
       failure: {
         code: ErrorCode.INVALID_INPUT,
+        errorCode: 'invalid_json',
         reason: jsonReason(error),
         requestId: null,
         raw: text,
@@ -90,7 +128,7 @@ export function decodeMessage(value: Buffer | string | null, maxBytes: number): 
     return {
       ok: false,
       failure: {
-        code: ErrorCode.INVALID_INPUT,
+        ...schemaErrorCode(parsed.error),
         reason: `schema: ${describeIssues(parsed.error)}`,
         requestId: requestIdOf(json),
         raw: text,
@@ -98,5 +136,20 @@ export function decodeMessage(value: Buffer | string | null, maxBytes: number): 
       },
     };
   }
-  return { ok: true, reading: toReading(parsed.data) };
+  const reading = toReading(parsed.data);
+  const problem = limits.checkReading(reading);
+  if (problem !== null) {
+    return {
+      ok: false,
+      failure: {
+        code: problem.code,
+        errorCode: problem.reason,
+        reason: problem.message,
+        requestId: recordRequestId(reading.request_id),
+        raw: text,
+        rawBytes: size,
+      },
+    };
+  }
+  return { ok: true, reading };
 }

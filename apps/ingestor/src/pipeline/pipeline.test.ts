@@ -1,9 +1,11 @@
+import { Writable } from 'node:stream';
 import { createCacheClient } from '@org/cache-client';
 import { fixtureLines } from '@org/cache-testkit';
 import pino from 'pino';
 import { describe, expect, test } from 'vitest';
 import { HealthState } from '../ops/health.js';
 import { IngestorMetrics } from '../ops/metrics.js';
+import { StaleReadingLog } from '../ops/stale-log.js';
 import type { ErrorRecord } from './error-message.js';
 import { type ErrorSink, Pipeline } from './pipeline.js';
 
@@ -23,15 +25,17 @@ class CollectingSink implements ErrorSink {
   }
 }
 
-function setup() {
+function setup(staleLog?: StaleReadingLog) {
   const client = createCacheClient({ transport: 'memory' });
   const errors = new CollectingSink();
   const metrics = new IngestorMetrics({ defaultMetrics: false });
   const health = new HealthState();
   const pipeline = new Pipeline({
+    staleLog,
     client,
     errors,
     maxMessageBytes: 4096,
+    maxFutureSkewMs: 300_000,
     retry: { initialDelayMs: 1, maxDelayMs: 5 },
     logger,
     metrics,
@@ -87,10 +91,22 @@ describe('Pipeline', () => {
     expect(offsets).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 19]);
     for (const r of errors.records)
       expect(r.message).toMatchObject({ service: 'cache_service', error: expect.any(String) });
-    expect(errors.records[9]).toMatchObject({ code: 'CACHE_007', message: { original_message: null } });
-    expect(errors.records[10]).toMatchObject({ code: 'CACHE_008' });
+    expect(errors.records[9]).toMatchObject({
+      code: 'CACHE_007',
+      message: { original_message: null, error_code: 'tombstone' },
+    });
+    expect(errors.records[10]).toMatchObject({
+      code: 'CACHE_008',
+      message: { error_code: 'message_too_large' },
+    });
+    expect(errors.records.slice(0, 9).map((r) => r.message.error_code)).toEqual([
+      'invalid_json',
+      ...Array(8).fill('schema'),
+    ]);
     expect(await client.listIndexes('station_123')).toEqual(['H', 'T', 'W']);
-    expect(await metrics.text()).toMatch(/ingestor_messages_invalid_total\{code="CACHE_008"\} 1/);
+    expect(await metrics.text()).toMatch(
+      /ingestor_messages_invalid_total\{code="CACHE_008",reason="message_too_large"\} 1/,
+    );
   });
 
   test('an error sink that fails is retried until it takes the records; health is degraded meanwhile', async () => {
@@ -102,5 +118,57 @@ describe('Pipeline', () => {
     expect(errors.records).toHaveLength(1);
     expect(states).toEqual(['healthy', 'degraded', 'degraded', 'degraded']);
     expect(health.report().status).toBe('healthy');
+  });
+});
+
+describe('Pipeline: skew and stale readings', () => {
+  const at = (device: string, timestamp: string, value: number) =>
+    JSON.stringify({ device_id: device, timestamp, index: 'T', values: [value] });
+
+  test('a reading stamped in the future is an error record (timestamp_in_future) and does not freeze its device', async () => {
+    const { client, errors, pipeline } = setup();
+    const r = await pipeline.process([
+      { value: at('dev', '2025-06-25T08:00:00', 1) },
+      { value: at('dev', '9999-12-31T23:59:59Z', 2) },
+      { value: at('dev', '2025-06-25T09:00:00', 3) },
+    ]);
+    // 08:00 loses to 09:00 in the batch (stale); 9999 never reaches the cache.
+    expect(r).toEqual({ read: 3, written: 1, stale: 1, invalid: 1 });
+    expect(errors.records.map((e) => e.message.error_code)).toEqual(['timestamp_in_future']);
+    expect((await client.getReadings('dev', 'T'))[0]).toMatchObject({
+      values: [3],
+      timestamp: '2025-06-25T09:00:00.000000Z',
+    });
+    expect((await client.listFutureDevices()).devices).toEqual([]);
+  });
+
+  test('stale readings are counted, and sampled in the log at most once per interval, naming device and index', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    let now = 0;
+    const staleLog = new StaleReadingLog(pino({ level: 'info' }, sink), {
+      intervalMs: 10_000,
+      now: () => now,
+    });
+    const { pipeline, metrics } = setup(staleLog);
+    await pipeline.process([{ value: at('frozen', '2025-06-25T09:00:00', 1) }]);
+    await pipeline.process([{ value: at('frozen', '2025-06-25T08:00:00', 2) }]);
+    now = 1_000;
+    await pipeline.process([{ value: at('frozen', '2025-06-25T08:01:00', 3) }]);
+    await pipeline.process([{ value: at('frozen', '2025-06-25T08:02:00', 4) }]);
+    now = 11_000;
+    await pipeline.process([{ value: at('frozen', '2025-06-25T08:03:00', 5) }]);
+    const logged = lines.filter(
+      (l) => l.msg === 'stale reading skipped: the cache holds a newer one for this device and index',
+    );
+    expect(logged).toHaveLength(2);
+    expect(logged[0]).toMatchObject({ device_id: 'frozen', index: 'T', stale: 1, suppressed: 0 });
+    expect(logged[1]).toMatchObject({ device_id: 'frozen', index: 'T', stale: 3, suppressed: 2 });
+    expect(await metrics.text()).toContain('ingestor_readings_stale_total 4');
   });
 });

@@ -1,11 +1,15 @@
 import type { CacheClient } from '@org/cache-client';
-import { ErrorCode, isCacheError, type Reading, type UpsertResult } from '@org/cache-core';
+import { type Reading, readingBoundsChecker } from '@org/cache-core';
 import type { Logger } from '../logger.js';
 import type { HealthState } from '../ops/health.js';
 import type { IngestorMetrics } from '../ops/metrics.js';
-import { type BackoffOptions, retry } from '../retry.js';
-import { type DecodeFailure, decodeMessage } from './decode.js';
+import type { StaleReadingLog } from '../ops/stale-log.js';
+import type { BackoffOptions } from '../retry.js';
+import { type DecodeFailure, type DecodeLimits, decodeMessage, recordRequestId } from './decode.js';
+import { DependencyRetry } from './dependency-retry.js';
 import { buildErrorMessage, type ErrorRecord } from './error-message.js';
+import type { WriteTarget } from './fatal-error.js';
+import { IsolatingWriter, type Refusal } from './isolating-writer.js';
 
 /**
  * One message from any source. Kafka messages are passed as kafkajs delivers them (no per-message
@@ -50,47 +54,82 @@ export interface BatchContext {
 export interface PipelineOptions {
   client: CacheClient;
   errors: ErrorSink;
+  /** Larger message values are rejected unread. */
   maxMessageBytes: number;
+  /** Readings stamped further ahead of this process's clock are rejected (`timestamp_in_future`). */
+  maxFutureSkewMs: number;
   retry: BackoffOptions & { giveUpAfterMs?: number };
   logger: Logger;
+  /** Redis (default) or the cache REST API: names the setting when the credentials are refused. */
+  target?: WriteTarget;
   metrics?: IngestorMetrics;
   health?: HealthState;
+  staleLog?: StaleReadingLog;
 }
 
-/** Deterministic rejections by the client: retrying cannot help, the reading goes to the error sink. */
-const isRejection = (error: unknown) =>
-  isCacheError(error) && (error.code === ErrorCode.INVALID_KEY || error.code === ErrorCode.INVALID_INPUT);
-
 /**
- * decode -> validate -> map to readings -> `client.upsertReadings` (which coalesces per device and
- * index with core's `coalesceReadings`, once, and lets the newest timestamp win in Redis) and
- * bad messages -> error sink. Both outputs are retried until they succeed, so when `process`
- * resolves every message of the batch is accounted for and its offset may be committed.
- * Nothing here knows about Kafka.
+ * decode -> validate -> check bounds -> map to readings -> write (`IsolatingWriter`: one
+ * `client.upsertReadings` call, which coalesces per device and index and lets the newest timestamp
+ * win in Redis; refused readings are isolated) and bad messages -> error sink. Transient failures
+ * of either output are retried until they succeed, so when `process` resolves every message of the
+ * batch is accounted for and its offset may be committed. A refused credential rejects with a
+ * `FatalIngestError`. Nothing here knows about Kafka.
  */
 export class Pipeline {
   readonly #o: PipelineOptions;
+  readonly #retry: DependencyRetry;
+  readonly #writer: IsolatingWriter;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
+    const target = options.target ?? 'redis';
+    this.#retry = new DependencyRetry({
+      retry: options.retry,
+      logger: options.logger,
+      metrics: options.metrics,
+      health: options.health,
+      cacheName: target === 'api' ? 'cache API' : 'redis',
+    });
+    this.#writer = new IsolatingWriter({
+      client: options.client,
+      retry: this.#retry,
+      target,
+      metrics: options.metrics,
+    });
   }
 
   async process(messages: readonly SourceMessage[], ctx: BatchContext = {}): Promise<BatchResult> {
     const started = performance.now();
+    const limits: DecodeLimits = {
+      maxMessageBytes: this.#o.maxMessageBytes,
+      checkReading: readingBoundsChecker({ nowMs: Date.now(), maxFutureSkewMs: this.#o.maxFutureSkewMs }),
+    };
     const readings: Reading[] = [];
+    /** The message index of each reading. */
+    const sources: number[] = [];
     const rejected: ErrorRecord[] = [];
-    for (const m of messages) {
-      const decoded = decodeMessage(m.value, this.#o.maxMessageBytes);
-      if (decoded.ok) readings.push(decoded.reading);
-      else rejected.push(this.#record(decoded.failure, m, ctx));
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      const decoded = decodeMessage(m.value, limits);
+      if (decoded.ok) {
+        readings.push(decoded.reading);
+        sources.push(i);
+      } else rejected.push(this.#rejection(decoded.failure, m, ctx));
     }
     const [upsert] = await Promise.all([
-      this.#write(readings, ctx),
+      this.#writer.write(readings, ctx),
       rejected.length > 0 ? this.#report(rejected, ctx) : undefined,
     ]);
-    // Readings the client refused one by one (never seen so far: the schema is stricter).
-    const refused = upsert.refused;
+    const refused = upsert.refused.map((r) =>
+      this.#refusal(
+        r,
+        messages[sources[r.position]!]!,
+        recordRequestId(readings[r.position]!.request_id),
+        ctx,
+      ),
+    );
     if (refused.length > 0) await this.#report(refused, ctx);
+    this.#o.staleLog?.record(upsert.stale, upsert.staleSamples);
     const result = {
       read: messages.length,
       written: upsert.written,
@@ -104,133 +143,68 @@ export class Pipeline {
       m.stale.inc(result.stale);
       m.batchSize.observe(result.read);
       m.batchSeconds.observe((performance.now() - started) / 1000);
-      for (const r of [...rejected, ...refused]) m.invalid.inc({ code: r.code });
+      for (const r of rejected) m.invalid.inc({ code: r.code, reason: r.message.error_code });
+      for (const r of refused) m.invalid.inc({ code: r.code, reason: r.message.error_code });
     }
     return result;
   }
 
-  #record(failure: DecodeFailure, m: SourceMessage, ctx: BatchContext): ErrorRecord {
-    const origin =
-      ctx.topic !== undefined && m.offset !== undefined
-        ? { topic: ctx.topic, partition: ctx.partition ?? 0, offset: m.offset, key: m.key }
-        : undefined;
+  #origin(m: SourceMessage, ctx: BatchContext): ErrorRecord['origin'] {
+    return ctx.topic !== undefined && m.offset !== undefined
+      ? { topic: ctx.topic, partition: ctx.partition ?? 0, offset: m.offset, key: m.key }
+      : undefined;
+  }
+
+  #rejection(failure: DecodeFailure, m: SourceMessage, ctx: BatchContext): ErrorRecord {
     return {
       code: failure.code,
-      origin,
+      origin: this.#origin(m, ctx),
       line: m.line,
       message: buildErrorMessage({
         requestId: failure.requestId,
         reason: failure.reason,
+        code: failure.errorCode,
         original: failure.raw,
         originalBytes: failure.rawBytes,
       }),
     };
   }
 
-  async #write(
-    readings: Reading[],
-    ctx: BatchContext,
-  ): Promise<{ written: number; stale: number; refused: ErrorRecord[] }> {
-    if (readings.length === 0) return { written: 0, stale: 0, refused: [] };
-    try {
-      const r = await this.#retrying('redis', () => this.#upsert(readings), ctx);
-      return { written: r.written, stale: r.stale, refused: [] };
-    } catch (error) {
-      if (!isRejection(error)) throw error;
-      return this.#writeOneByOne(readings, ctx);
-    }
-  }
-
-  /** The client refused the batch for one bad reading: find it (them) and write the others. */
-  async #writeOneByOne(readings: Reading[], ctx: BatchContext) {
-    let written = 0;
-    let stale = 0;
-    const refused: ErrorRecord[] = [];
-    for (const reading of readings) {
-      try {
-        const r = await this.#retrying('redis', () => this.#upsert([reading]), ctx);
-        written += r.written;
-        stale += r.stale;
-      } catch (error) {
-        if (!isRejection(error)) throw error;
-        refused.push({
-          code: (error as { code: ErrorCode }).code,
-          message: buildErrorMessage({
-            requestId: reading.request_id,
-            reason: `rejected by the cache: ${(error as Error).message}`,
-            original: JSON.stringify(reading),
-            originalBytes: 0,
-          }),
-        });
-      }
-    }
-    return { written, stale, refused };
-  }
-
-  async #upsert(readings: Reading[]): Promise<UpsertResult> {
-    const started = performance.now();
-    const result = await this.#o.client.upsertReadings(readings);
-    this.#o.metrics?.redisSeconds.observe((performance.now() - started) / 1000);
-    return result;
+  /** A reading the cache refused: its record carries the original message, as received. */
+  #refusal(refusal: Refusal, m: SourceMessage, requestId: string | null, ctx: BatchContext): ErrorRecord {
+    const raw = m.value === null ? null : typeof m.value === 'string' ? m.value : m.value.toString('utf8');
+    return {
+      code: refusal.code,
+      origin: this.#origin(m, ctx),
+      line: m.line,
+      message: buildErrorMessage({
+        requestId,
+        reason: refusal.reason,
+        code: refusal.errorCode,
+        original: raw,
+        originalBytes: raw === null ? 0 : Buffer.byteLength(raw),
+      }),
+    };
   }
 
   async #report(records: readonly ErrorRecord[], ctx: BatchContext): Promise<void> {
-    await this.#retrying('error_topic', () => this.#o.errors.send(records), ctx);
+    await this.#retry.run('error_topic', () => this.#o.errors.send(records), ctx);
     const log = this.#o.logger;
     if (log.isLevelEnabled('warn')) {
       log.warn(
         {
           invalid: records.length,
-          examples: records
-            .slice(0, 3)
-            .map((r) => ({ ...r.origin, key: undefined, code: r.code, reason: r.message.error })),
+          examples: records.slice(0, 3).map((r) => ({
+            ...r.origin,
+            key: undefined,
+            line: r.line,
+            code: r.code,
+            error_code: r.message.error_code,
+            reason: r.message.error,
+          })),
         },
         'invalid messages sent to the error output',
       );
     }
-  }
-
-  #retrying<T>(dependency: 'redis' | 'error_topic', op: () => Promise<T>, ctx: BatchContext): Promise<T> {
-    const { logger, health, metrics } = this.#o;
-    // Any success means the dependency is back, even when the retry loop that saw it fail was left
-    // (a rebalance, a shutdown) and this is a new batch's first attempt.
-    const recovered = () => {
-      if (health?.get(dependency)?.ok !== false) return;
-      health.set(dependency, true, `${dependency} writes succeed`);
-      metrics?.degraded.set({ dependency }, 0);
-      logger.info({ dependency }, `${dependency} is back; resuming`);
-    };
-    return retry(
-      async () => {
-        const result = await op();
-        recovered();
-        return result;
-      },
-      {
-        ...this.#o.retry,
-        signal: ctx.signal,
-        keepAlive: ctx.keepAlive,
-        keepAliveMs: 250,
-        isRetriable: (error) => !isRejection(error),
-        onRetry: (error, failures, delayMs) => {
-          const message = error instanceof Error ? error.message : String(error);
-          if (failures === 1) {
-            health?.set(dependency, false, `${dependency} writes are failing: ${message}`);
-            metrics?.degraded.set({ dependency }, 1);
-          }
-          metrics?.retries.inc({ dependency });
-          logger.warn(
-            {
-              dependency,
-              failures,
-              retryInMs: delayMs,
-              code: isCacheError(error) ? error.code : undefined,
-              err: message,
-            },
-            `${dependency} write failed; retrying`,
-          );
-        },
-      },
-    );
   }
 }
