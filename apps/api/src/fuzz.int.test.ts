@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { createCacheClient, timestampFromMillis } from '@org/cache-client';
+import { createCacheClient } from '@org/cache-client';
+import { timestampFromMillis } from '@org/cache-core';
 import { startRedis } from '@org/cache-testkit';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';

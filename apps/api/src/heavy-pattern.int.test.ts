@@ -4,8 +4,8 @@
  * never blocked for more than 100 ms (it used to backtrack for minutes).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createCacheClient, type Reading, timestampFromMillis } from '@org/cache-client';
-import { LIMITS } from '@org/cache-core';
+import { createCacheClient } from '@org/cache-client';
+import { LIMITS, type Reading, timestampFromMillis } from '@org/cache-core';
 import { startRedis } from '@org/cache-testkit';
 import { expect, it } from 'vitest';
 import { loadEnv } from './env.js';
@@ -97,7 +97,7 @@ it('lists 2,000 ids of 256 characters with the heaviest 512-character glob, neve
       headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify({ pattern: HEAVIEST }),
     });
-    expect((await invalidated.json()).deleted).toBe(expected.length);
+    expect(((await invalidated.json()) as { deleted: number }).deleted).toBe(expected.length);
   } finally {
     clearInterval(probe);
     histogram.disable();

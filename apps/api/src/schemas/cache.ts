@@ -1,4 +1,4 @@
-import { CacheEntry, TenantStats } from '@org/cache-core';
+import { CacheEntry, INPUT_BOUNDS, TenantStats } from '@org/cache-core';
 import { z } from 'zod';
 import { AnyJson, KeyString, TtlSeconds } from './common.js';
 
@@ -87,7 +87,12 @@ export const V2ListQuery = z.object({
     .pipe(z.number().int().min(1).max(1000))
     .optional()
     .meta({ description: '1 to 1000 (default 100)' }),
-  cursor: z.string().min(1).max(256).optional(),
+  cursor: z
+    .string()
+    .min(1)
+    .max(INPUT_BOUNDS.maxCursorLength)
+    .optional()
+    .meta({ description: 'next_cursor of the previous page' }),
 });
 
 export const V2KeyPage = z.object({

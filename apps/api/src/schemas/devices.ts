@@ -1,4 +1,4 @@
-import { DeviceMetadata, DeviceSort, Reading } from '@org/cache-core';
+import { DeviceMetadata, DeviceSort, INPUT_BOUNDS, Reading } from '@org/cache-core';
 import { z } from 'zod';
 
 const intParam = (min: number, max: number) =>
@@ -10,7 +10,12 @@ const intParam = (min: number, max: number) =>
 
 export const ListDevicesQuery = z.object({
   limit: intParam(1, 1000).optional().meta({ description: 'Page size, 1 to 1000 (default 100)' }),
-  cursor: z.string().min(1).max(4096).optional().meta({ description: 'next_cursor of the previous page' }),
+  cursor: z
+    .string()
+    .min(1)
+    .max(INPUT_BOUNDS.maxCursorLength)
+    .optional()
+    .meta({ description: 'next_cursor of the previous page' }),
   offset: intParam(0, 10_000_000)
     .optional()
     .meta({ description: 'Skip this many devices (slower than a cursor)' }),
@@ -101,7 +106,12 @@ export const FutureDevicesQuery = z.object({
     .optional()
     .meta({ description: 'ISO 8601 instant (default: now + MAX_FUTURE_SKEW)' }),
   limit: intParam(1, 1000).optional().meta({ description: 'Page size, 1 to 1000 (default 100)' }),
-  cursor: z.string().min(1).max(1024).optional().meta({ description: 'next_cursor of the previous page' }),
+  cursor: z
+    .string()
+    .min(1)
+    .max(INPUT_BOUNDS.maxCursorLength)
+    .optional()
+    .meta({ description: 'next_cursor of the previous page' }),
 });
 
 export const FutureDevicesPage = z.object({
