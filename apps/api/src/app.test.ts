@@ -90,7 +90,7 @@ describe('app: cross-cutting behaviour', () => {
   });
 
   it('exports Prometheus metrics by route pattern, status, tenant hits and misses', async () => {
-    const t = memoryApp({ metrics: new ApiMetrics() });
+    const t = memoryApp({ metrics: new ApiMetrics({ tenants: ['acme'] }) });
     await t.call('PUT', '/api/v2/cache/k', { tenant: 'acme', body: { value: 1 } });
     await t.call('GET', '/api/v2/cache/k', { tenant: 'acme' });
     await t.call('GET', '/api/v2/cache/nope', { tenant: 'acme' });
