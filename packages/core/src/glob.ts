@@ -26,6 +26,8 @@ const STAR = -1;
 const ANY = -2;
 /** Token codes >= 0 are code points; <= CLASS_BASE are classes (CLASS_BASE - n is class n). */
 const CLASS_BASE = -3;
+/** Past the last token: matches nothing. */
+const END = 0x7fffffff;
 
 interface CharClass {
   negate: boolean;
@@ -41,7 +43,6 @@ interface ParsedGlob {
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /\p{Cs}/u;
-const SURROGATE = /[\uD800-\uDFFF]/;
 
 function parse(pattern: string): ParsedGlob {
   const chars = Array.from(pattern, (c) => c.codePointAt(0)!);
@@ -142,22 +143,37 @@ export function compileGlob(pattern: string): CompiledGlob {
   const n = t.length;
   let minLength = 0;
   for (let k = 0; k < n; k++) if (t[k] !== STAR) minLength++;
-  const tokenMatches = (token: number, c: number) =>
-    token === c || token === ANY || (token <= CLASS_BASE && inClass(classes[CLASS_BASE - token]!, c));
+  const first = n > 0 ? t[0]! : -1;
+  const last = n > 0 ? t[n - 1]! : -1;
+  // per class, a table of the ASCII characters it matches (the usual ids), ranges for the rest
+  const ascii = classes.map((cls) => {
+    const table = new Uint8Array(128);
+    for (let c = 0; c < 128; c++) table[c] = inClass(cls, c) ? 1 : 0;
+    return table;
+  });
   const match = (text: string): boolean => {
-    const s = SURROGATE.test(text) ? codePoints(text) : null;
-    const len = s === null ? text.length : s.length;
+    const len = toCodes(text);
     if (len < minLength) return false;
-    const at = s === null ? (i: number) => text.charCodeAt(i) : (i: number) => s[i]!;
+    const s = codes;
+    // literal first and last characters reject most texts at once
+    if (first >= 0 && s[0] !== first) return false;
+    if (last >= 0 && s[len - 1] !== last) return false;
     let p = 0;
     let i = 0;
     let starP = -1;
     let starI = 0;
     while (i < len) {
-      if (p < n && t[p] !== STAR && tokenMatches(t[p]!, at(i))) {
+      const tk = p < n ? t[p]! : END;
+      const c = s[i]!;
+      if (
+        tk === c ||
+        tk === ANY ||
+        (tk <= CLASS_BASE &&
+          (c < 128 ? ascii[CLASS_BASE - tk]![c] === 1 : inClass(classes[CLASS_BASE - tk]!, c)))
+      ) {
         p++;
         i++;
-      } else if (p < n && t[p] === STAR) {
+      } else if (tk === STAR) {
         starP = p++;
         starI = i;
       } else if (starP >= 0) {
@@ -171,10 +187,25 @@ export function compileGlob(pattern: string): CompiledGlob {
   return Object.assign(match, { tokens: n });
 }
 
-function codePoints(text: string): number[] {
-  const out: number[] = [];
-  for (const c of text) out.push(c.codePointAt(0)!);
-  return out;
+/** The code points of the text being matched (one buffer, reused: matching is synchronous). */
+let codes = new Int32Array(1024);
+
+function toCodes(text: string): number {
+  if (codes.length < text.length) codes = new Int32Array(text.length * 2);
+  let len = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        codes[len++] = (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000;
+        i++;
+        continue;
+      }
+    }
+    codes[len++] = c;
+  }
+  return len;
 }
 
 /** The literal text every match starts with (lets a sorted index jump straight to the candidates). */

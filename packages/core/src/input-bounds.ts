@@ -397,7 +397,9 @@ export function readingBoundsChecker(options: BoundsOptions): (reading: Reading)
         'reading',
         `the reading is larger than ${INPUT_BOUNDS.maxMessageBytes} bytes as JSON`,
       );
-    return checkJsonValue(r.values, 'values', budget, 'message_too_large');
+    return flatValuesFit(r.values, budget)
+      ? null
+      : checkJsonValue(r.values, 'values', budget, 'message_too_large');
   };
 }
 

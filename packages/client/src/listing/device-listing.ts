@@ -1,4 +1,4 @@
-import { compileGlob, type DevicePage, type DeviceSummary, globLiteralPrefix } from '@org/cache-core';
+import { compileGlob, type DevicePage, type DeviceSummary, globLiteralPrefix, LIMITS } from '@org/cache-core';
 import type { DeviceListQuery } from '../transport.js';
 import { decodeCursor, encodeCursor, malformedCursor } from './cursor.js';
 
@@ -30,21 +30,24 @@ export interface DeviceIndexSource {
 /** How many index entries one listing call may read when a filter can make pages sparse. */
 export const LISTING_SCAN_BUDGET = 2_000;
 /**
- * Pattern tokens x index entries one listing call may match: a pattern's worst case costs its
- * token count times the id length per entry, so a heavy pattern reads fewer entries per call
- * (a 512-token pattern: 250 entries of up to 256 characters, a few ms) and answers a short page
- * with a cursor. A simple pattern (under 64 tokens) keeps the full LISTING_SCAN_BUDGET.
+ * Matching steps one call may spend: a pattern's worst case is its token count times the text
+ * length per entry (`compileGlob`), so a heavy pattern reads fewer entries per call and answers a
+ * short page with a cursor. 2 M steps are about 5-15 ms of one core: the 512-character pattern
+ * `*?*?…*Z` reads 15 ids of 256 characters per call, `sensor-*` 976.
  */
-export const LISTING_MATCH_BUDGET = 128_000;
+export const LISTING_MATCH_STEPS = 2_000_000;
 /** Index entries `listFutureDevices` examines per call. */
 export const FUTURE_SCAN_PER_CALL = 1_000;
 const CHUNK = 500;
 
-/** Index entries one call may examine with this pattern (at least 1, so every call makes progress). */
-export function scanBudget(limit: number, patternTokens: number): number {
+/**
+ * Index entries one call may examine with a pattern of `patternTokens` tokens (0: no pattern)
+ * over texts of at most `maxTextLength` characters; at least 1, so every call makes progress.
+ */
+export function scanBudget(limit: number, patternTokens: number, maxTextLength: number): number {
   const base = Math.max(LISTING_SCAN_BUDGET, limit * 2);
   if (patternTokens === 0) return base;
-  return Math.max(1, Math.min(base, Math.floor(LISTING_MATCH_BUDGET / patternTokens)));
+  return Math.max(1, Math.min(base, Math.floor(LISTING_MATCH_STEPS / (patternTokens * maxTextLength))));
 }
 
 /**
@@ -60,7 +63,7 @@ export async function listDevicesFrom(
   const prefix = query.pattern === null ? '' : globLiteralPrefix(query.pattern);
   const minExpiry = query.updatedSince === null ? 0 : query.updatedSince + source.ttlMs;
   const filtered = match !== null || minExpiry > 0;
-  const budget = scanBudget(query.limit, glob === null ? 0 : glob.tokens);
+  const budget = scanBudget(query.limit, glob === null ? 0 : glob.tokens, LIMITS.deviceIdMaxLength);
   const cursor = query.cursor === null ? null : decodeCursor(query.cursor);
   if (cursor !== null && cursor.s !== query.sort) throw malformedCursor();
   const devices: DeviceSummary[] = [];

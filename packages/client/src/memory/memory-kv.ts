@@ -1,4 +1,4 @@
-import { type CacheEntry, compileGlob, type JsonValue } from '@org/cache-core';
+import { type CacheEntry, compileGlob, type JsonValue, LIMITS } from '@org/cache-core';
 import { decodeCursor, encodeCursor } from '../listing/cursor.js';
 import { scanBudget } from '../listing/device-listing.js';
 import type { KeyPage, KvSetItem } from '../transport.js';
@@ -63,7 +63,7 @@ export class MemoryKv {
   /** Deletes the matching keys, matching a bounded number of keys per turn of the event loop. */
   async invalidate(tenant: string, pattern: string): Promise<number> {
     const match = compileGlob(pattern);
-    const perTurn = scanBudget(1, match.tokens);
+    const perTurn = scanBudget(1, match.tokens, LIMITS.keyMaxLength);
     const keys = [...(this.#tenants.get(tenant)?.keys() ?? [])];
     const matching: string[] = [];
     for (let i = 0; i < keys.length; i++) {
@@ -80,7 +80,7 @@ export class MemoryKv {
   listKeys(tenant: string, pattern: string, limit: number, cursor: string | null): KeyPage {
     const after = cursor === null ? null : decodeCursor(cursor, 'key').after;
     const match = pattern === '*' ? null : compileGlob(pattern);
-    const budget = scanBudget(limit, match === null ? 0 : match.tokens);
+    const budget = scanBudget(limit, match === null ? 0 : match.tokens, LIMITS.keyMaxLength);
     const now = Date.now();
     const all = [...(this.#tenants.get(tenant) ?? new Map<string, StoredEntry>())]
       .filter(([k, e]) => (e.expiresAt === null || e.expiresAt > now) && (after === null || k > after))

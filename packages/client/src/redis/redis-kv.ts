@@ -3,6 +3,7 @@ import {
   compileGlob,
   type JsonValue,
   type KeyScheme,
+  LIMITS,
   type TenantStats,
 } from '@org/cache-core';
 import type { Cluster, Redis } from 'ioredis';
@@ -123,7 +124,7 @@ export class RedisKv {
   async listKeys(tenant: string, pattern: string, limit: number, cursor: string | null): Promise<KeyPage> {
     if (cursor !== null && !/^(0|[1-9][0-9]{0,19})$/.test(cursor)) throw malformedCursor();
     const match = pattern === '*' ? null : compileGlob(pattern);
-    const budget = scanBudget(limit, match === null ? 0 : match.tokens);
+    const budget = scanBudget(limit, match === null ? 0 : match.tokens, LIMITS.keyMaxLength);
     let next = cursor ?? '0';
     let examined = 0;
     const keys: string[] = [];
