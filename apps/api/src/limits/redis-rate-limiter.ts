@@ -56,7 +56,7 @@ interface Counter {
 }
 
 export interface RedisRateLimiterOptions {
-  /** Largest lease, in hits (default 1,000). */
+  /** Largest lease, in hits (default 10,000). */
   maxLease?: number;
   /** A lease is this fraction of what is left under the limit (default 1/20), at least the hits waiting. */
   leaseFraction?: number;
@@ -93,7 +93,7 @@ export class RedisRateLimiter implements RateLimiter {
   ) {
     this.policy = policy;
     this.#keys = keys;
-    this.#maxLease = Math.max(1, options.maxLease ?? 1_000);
+    this.#maxLease = Math.max(1, options.maxLease ?? 10_000);
     this.#fraction = Math.min(1, Math.max(0, options.leaseFraction ?? 1 / 20));
     this.#windowMs = policy.windowSeconds * 1000;
     const commands = redis as unknown as Record<string, unknown>;
