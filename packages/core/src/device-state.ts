@@ -101,8 +101,15 @@ function metadataValueFields(m: DeviceMetadata): string[] {
 export function decodeMetadataHash(deviceId: string, hash: Record<string, string>): DeviceMetadata | null {
   if (hash.datatype_id === undefined || hash.last_updated === undefined) return null;
   const additional_properties: Record<string, unknown> = {};
-  for (const key in hash) {
-    if (!SEED_FIELDS.has(key)) additional_properties[key] = parseExtra(hash[key]!);
+  for (const key of Object.keys(hash)) {
+    if (SEED_FIELDS.has(key)) continue;
+    // defineProperty: a key named `__proto__` is data, not the prototype
+    Object.defineProperty(additional_properties, key, {
+      value: parseExtra(hash[key]!),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return {
     device_id: deviceId,

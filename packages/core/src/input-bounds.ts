@@ -52,7 +52,9 @@ export type BoundsReason =
   | 'not_json'
   /** A metadata key or seed field with an unpaired surrogate (Redis and Lua cannot carry it). */
   | 'invalid_unicode'
-  | 'request_id_too_long';
+  | 'request_id_too_long'
+  /** The metadata key `__proto__`: JavaScript objects (and so the clients reading the hash) cannot carry it. */
+  | 'metadata_key_reserved';
 
 export interface InputProblem {
   reason: BoundsReason;
@@ -83,6 +85,7 @@ const CODE_OF: Record<BoundsReason, ErrorCode> = {
   not_json: ErrorCode.INVALID_INPUT,
   invalid_unicode: ErrorCode.INVALID_INPUT,
   request_id_too_long: ErrorCode.TOO_LARGE,
+  metadata_key_reserved: ErrorCode.INVALID_INPUT,
 };
 
 const problem = (reason: BoundsReason, field: string, message: string): InputProblem => ({
@@ -290,6 +293,13 @@ function checkMetadataEntries(entries: Record<string, unknown>, prefix: string):
         'invalid_unicode',
         fieldOf(prefix, key),
         `a ${prefix} key must be valid unicode without control characters`,
+      );
+    }
+    if (key === '__proto__') {
+      return problem(
+        'metadata_key_reserved',
+        fieldOf(prefix, key),
+        `a ${prefix} key must not be "__proto__"`,
       );
     }
     const value = entries[key];

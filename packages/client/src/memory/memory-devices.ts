@@ -3,7 +3,9 @@ import {
   coalesceReadings,
   type DeviceMetadata,
   type DevicePage,
+  decodeMetadataHash,
   decodeReadingBody,
+  encodeMetadataFields,
   encodeReadingBody,
   type FutureDevice,
   type FutureDevicePage,
@@ -55,7 +57,9 @@ export class MemoryDevices implements DeviceIndexSource {
         }
       }
       const m = update.metadata;
-      if (m && (state.metadata === null || state.metadata.last_updated <= m.last_updated)) state.metadata = m;
+      if (m && (state.metadata === null || state.metadata.last_updated <= m.last_updated)) {
+        state.metadata = asStored(m);
+      }
     }
     return { written, stale: readings.length - written, devices: batch.devices.length, staleSamples };
   }
@@ -63,7 +67,7 @@ export class MemoryDevices implements DeviceIndexSource {
   storeMetadata(metadata: DeviceMetadata): void {
     const state = this.#touch(metadata.device_id, this.#purge());
     if (state.metadata === null || state.metadata.last_updated <= metadata.last_updated) {
-      state.metadata = structuredClone(metadata);
+      state.metadata = asStored(metadata);
     }
   }
 
@@ -237,4 +241,23 @@ export class MemoryDevices implements DeviceIndexSource {
     }
     return now;
   }
+}
+
+/**
+ * Metadata as Redis gives it back: through the same hash fields (`datatype_unit` "" is null,
+ * extra values JSON-encoded, seed names among the extra keys dropped), so both transports answer
+ * the same for the same writes.
+ */
+function asStored(m: DeviceMetadata): DeviceMetadata {
+  const fields = encodeMetadataFields(m);
+  const hash: Record<string, string> = {};
+  for (let i = 0; i < fields.length; i += 2) {
+    Object.defineProperty(hash, fields[i]!, {
+      value: fields[i + 1]!,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return decodeMetadataHash(m.device_id, hash)!;
 }
