@@ -367,7 +367,7 @@ function toMillis(value: Date | string | number): number {
   let ms = Number.NaN;
   if (value instanceof Date) ms = value.getTime();
   else if (typeof value === 'number') ms = value;
-  else {
+  else if (typeof value === 'string' && value.length <= 64) {
     const normalized = normalizeTimestamp(value);
     if (normalized !== null) ms = timestampToMillis(normalized);
   }
