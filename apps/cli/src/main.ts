@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { registerConfigCommands } from './commands/config.js';
+import { registerDeviceAdminCommands } from './commands/device-admin.js';
 import { registerDeviceCommands } from './commands/devices.js';
 import { registerKvCommands } from './commands/kv.js';
 import { examples, intOption } from './commands/shared.js';
@@ -52,12 +53,14 @@ export function buildProgram(rt: Runtime): Command {
         ['cache-cli --redis-url redis://localhost:6379 info', 'statistics straight from Redis'],
         ['CACHE_API_URL=https://cache.example.com cache-cli health', 'probe a deployed API'],
         ['cache-cli kv clear-tenant --tenant acme --dry-run', 'what clearing a tenant would delete'],
+        ['cache-cli devices future', 'devices stamped in the future (then: devices reset <id>)'],
       ])}
 Exit status: 0 ok, 1 failure, 2 usage error (or a refused confirmation), 3 not found.
 Run "cache-cli <command> --help" for the options and examples of each command.
 `,
     );
   registerDeviceCommands(program, rt);
+  registerDeviceAdminCommands(program, rt);
   registerStatusCommands(program, rt);
   registerKvCommands(program, rt);
   registerConfigCommands(program, rt);

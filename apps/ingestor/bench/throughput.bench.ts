@@ -4,7 +4,8 @@
  * per-message way does (await HSET + await EXPIRE per message, commit per batch). Both are timed
  * from joining the group to the last offset committed. Sizes: BENCH_MESSAGES (default 200000),
  * BENCH_BASELINE_MESSAGES (default 30000), BENCH_ROUNDS (default 3, alternating, medians reported);
- * ingestor tuning env passes through (KAFKA_FETCH_*, …).
+ * ingestor tuning env passes through (KAFKA_FETCH_*, …). With BENCH_BASELINE_BIN (another build's
+ * dist/main.js) the comparison is this build against that one instead of the per-message way.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -25,6 +26,11 @@ import { runPerMessage } from './per-message.js';
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
 const BASELINE_MESSAGES = Number(process.env.BENCH_BASELINE_MESSAGES ?? 30_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/**
+ * Another build of the binary (e.g. the previous commit's, built in a git worktree): when set, each
+ * round runs it right after the current one over the same messages, and the ratio is reported.
+ */
+const BASELINE_BIN = process.env.BENCH_BASELINE_BIN;
 const PARTITIONS = 4;
 
 /** CPU time (user + system) a process used so far, from /proc (Linux); null elsewhere. */
@@ -70,26 +76,30 @@ test('end-to-end throughput: batched ingestor vs per-message writes', async () =
     };
 
     /** Runs `instances` ingestor processes in one group over `topic`; ms from the first join to all committed. */
-    const runIngestors = async (instances: number, topic: string, prefix: string) => {
+    const runIngestors = async (instances: number, topic: string, prefix: string, bin?: string) => {
       const groupId = uniqueName('bench');
       const children = Array.from(
         { length: instances },
         () =>
-          new IngestorProcess({
-            KAFKA_BOOTSTRAP_SERVERS: kafka.brokers.join(','),
-            REDIS_URL: redis.url,
-            KAFKA_VALIDATED_DATA_TOPIC: topic,
-            KAFKA_CONSUMER_GROUP_ID: groupId,
-            KEY_PREFIX: prefix,
-            KAFKA_SESSION_TIMEOUT_MS: '30000',
-            KAFKA_HEARTBEAT_INTERVAL_MS: '3000',
-            ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
-            ...(Object.fromEntries(
-              Object.entries(process.env).filter(([k]) =>
-                /^(KAFKA_FETCH_|KAFKA_PARTITIONS_|INGEST_)/.test(k),
-              ),
-            ) as Record<string, string>),
-          }),
+          new IngestorProcess(
+            {
+              KAFKA_BOOTSTRAP_SERVERS: kafka.brokers.join(','),
+              REDIS_URL: redis.url,
+              KAFKA_VALIDATED_DATA_TOPIC: topic,
+              KAFKA_CONSUMER_GROUP_ID: groupId,
+              KEY_PREFIX: prefix,
+              KAFKA_SESSION_TIMEOUT_MS: '30000',
+              KAFKA_HEARTBEAT_INTERVAL_MS: '3000',
+              ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+              ...(Object.fromEntries(
+                Object.entries(process.env).filter(([k]) =>
+                  /^(KAFKA_FETCH_|KAFKA_PARTITIONS_|INGEST_)/.test(k),
+                ),
+              ) as Record<string, string>),
+            },
+            [],
+            bin,
+          ),
       );
       try {
         const joined = await Promise.race(
@@ -124,12 +134,20 @@ test('end-to-end throughput: batched ingestor vs per-message writes', async () =
     // (and, for the ingestor, a new key prefix, so each round writes fresh keys). Rounds
     // alternate so that load from elsewhere on the machine hits both ways alike.
     const ours = await produce(MESSAGES, Math.max(100, MESSAGES / 10));
-    const base = await produce(BASELINE_MESSAGES, Math.max(100, BASELINE_MESSAGES / 10));
+    const base = BASELINE_BIN
+      ? null
+      : await produce(BASELINE_MESSAGES, Math.max(100, BASELINE_MESSAGES / 10));
     const oursRuns: { ms: number; cpuMs: number | null }[] = [];
     const baseRuns: number[] = [];
+    const otherRuns: { ms: number; cpuMs: number | null }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
+      // With a baseline build, the order alternates too, so neither build always runs first.
+      if (BASELINE_BIN && round % 2 === 1)
+        otherRuns.push(await runIngestors(1, ours.topic, `base${round}:`, BASELINE_BIN));
       oursRuns.push(await runIngestors(1, ours.topic, `bench${round}:`));
-      baseRuns.push(await runSeedWay(base.topic));
+      if (BASELINE_BIN && round % 2 === 0)
+        otherRuns.push(await runIngestors(1, ours.topic, `base${round}:`, BASELINE_BIN));
+      if (base) baseRuns.push(await runSeedWay(base.topic));
     }
 
     // The state is right (spot check of 1,000 device/index pairs of the last round).
@@ -146,6 +164,28 @@ test('end-to-end throughput: batched ingestor vs per-message writes', async () =
       expect((await devices.getReadings(id, index))[0]?.values).toEqual([want.value]);
     }
     await devices.close();
+
+    if (BASELINE_BIN) {
+      const now = oursRuns.map((r) => rate(MESSAGES, r.ms));
+      const then = otherRuns.map((r) => rate(MESSAGES, r.ms));
+      const perRound = now.map((n, i) => n / then[i]!);
+      const cpuNow = oursRuns.map((r) => r.cpuMs ?? Number.NaN);
+      const cpuThen = otherRuns.map((r) => r.cpuMs ?? Number.NaN);
+      console.log(
+        [
+          '',
+          `this build vs ${BASELINE_BIN}, ${fmt(MESSAGES)} messages per round, ${ROUNDS} alternating rounds:`,
+          `  this build: ${now.map(fmt).join(', ')} msg/s -> median ${fmt(median(now))} msg/s`,
+          `  baseline:   ${then.map(fmt).join(', ')} msg/s -> median ${fmt(median(then))} msg/s`,
+          `  per-round ratios (this/baseline): ${perRound.map((r) => r.toFixed(3)).join(', ')}`,
+          `  ratio of medians: ${(median(now) / median(then)).toFixed(3)}; median of per-round ratios: ${median(perRound).toFixed(3)}`,
+          `  CPU ratio (this/baseline, medians): ${(median(cpuNow) / median(cpuThen)).toFixed(3)}`,
+          `(machine: ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} at the end)`,
+          '',
+        ].join('\n'),
+      );
+      return;
+    }
 
     const oursRates = oursRuns.map((r) => rate(MESSAGES, r.ms));
     const baseRates = baseRuns.map((ms) => rate(BASELINE_MESSAGES, ms));

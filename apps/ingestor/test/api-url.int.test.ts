@@ -12,6 +12,8 @@ import { uniqueName, waitFor } from './helpers.js';
 
 const API_BIN = new URL('../../api/dist/bin/cache-api.js', import.meta.url).pathname;
 const TOKEN = 'tok-ingestor-0123456789abcdef';
+/** Valid, but without the devices:write scope. */
+const READ_ONLY_TOKEN = 'tok-reader-0123456789abcdef01';
 
 let redis: RedisServer;
 let api: ChildProcess | undefined;
@@ -30,7 +32,10 @@ beforeAll(async () => {
       API_PORT: String(port),
       REDIS_URL: redis.url,
       KEY_PREFIX: prefix,
-      API_TOKENS: `ingestor:${TOKEN}`,
+      API_TOKENS: JSON.stringify([
+        { service_id: 'ingestor', token: TOKEN },
+        { service_id: 'reader', token: READ_ONLY_TOKEN, scopes: ['cache:read'] },
+      ]),
       LOG_LEVEL: 'warn',
     },
     stdio: 'ignore',
@@ -71,6 +76,26 @@ describe('--api-url', () => {
       await devices.close();
     }
   });
+
+  test.skipIf(!existsSync(API_BIN))(
+    'a refused token stops the replay at once with exit 2, naming CACHE_API_TOKEN (401 and 403), no retries',
+    { timeout: 30_000 },
+    async () => {
+      const input = fixtureLines('validated-output.ndjson').join('\n');
+      for (const [token, pattern] of [
+        ['wrong-token-0123456789abcdef', /refused the credentials .*AUTH_001.*CACHE_API_TOKEN/],
+        [READ_ONLY_TOKEN, /AUTH_002.*CACHE_API_TOKEN lacks the devices:write scope/],
+      ] as const) {
+        const started = Date.now();
+        const r = await run(['--from-file', '-', '--api-url', apiUrl], { CACHE_API_TOKEN: token }, input);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(pattern);
+        expect(r.stderr).not.toMatch(/retrying/);
+        expect(r.stdout).toBe('');
+        expect(Date.now() - started).toBeLessThan(10_000);
+      }
+    },
+  );
 
   test('is refused without --from-file, or when it is not an http(s) URL', async () => {
     expect((await run(['--api-url', 'http://x'], {}, '')).code).toBe(2);

@@ -18,8 +18,9 @@ export class IngestorProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
 
-  constructor(env: Record<string, string>, args: string[] = []) {
-    this.child = spawn(process.execPath, [BIN, ...args], {
+  /** `bin`: another build of the binary (the bench compares two). */
+  constructor(env: Record<string, string>, args: string[] = [], bin = BIN) {
+    this.child = spawn(process.execPath, [bin, ...args], {
       env: { PATH: process.env.PATH ?? '', ...testEnv({ LOG_LEVEL: 'info', ...env }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

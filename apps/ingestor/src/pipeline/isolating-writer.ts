@@ -27,6 +27,7 @@ export interface WriteOutcome {
 }
 
 export interface IsolatingWriterOptions {
+  /** Its transport writes: the readings given to `write` must have passed core's bounds check. */
   client: CacheClient;
   retry: DependencyRetry;
   target: WriteTarget;
@@ -118,9 +119,14 @@ export class IsolatingWriter {
     return this.#write(part, partPositions, ctx, out);
   }
 
+  /**
+   * The transport's write: every reading was checked by the pipeline with core's
+   * `readingBoundsChecker` (the same bounds and skew `client.upsertReadings` would check again),
+   * so the hot path checks each reading once.
+   */
   async #upsert(readings: readonly Reading[]): Promise<UpsertResult> {
     const started = performance.now();
-    const result = await this.#o.client.upsertReadings(readings);
+    const result = await this.#o.client.transport.upsertReadings(readings);
     this.#o.metrics?.redisSeconds.observe((performance.now() - started) / 1000);
     return result;
   }
