@@ -12,7 +12,7 @@ import { type KafkaHandle, type RedisServer, startKafka, startRedis } from '@org
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startIngestor } from '../src/app.js';
-import { BIN } from './child.js';
+import { BIN, IngestorProcess } from './child.js';
 import {
   committedOffsets,
   connectedProducer,
@@ -305,4 +305,38 @@ describe('--replay-errors from the error topic', () => {
     expect(none.code, none.stderr).toBe(0);
     expect(JSON.parse(none.stdout)).toMatchObject({ records: 0, replayed: 0 });
   });
+});
+
+describe('the service', () => {
+  test.skipIf(process.env.REDIS_URL)(
+    'Redis refusing the password: exits 2 within seconds of the first message, naming REDIS_URL, nothing committed',
+    {
+      timeout: 40_000,
+    },
+    async () => {
+      const locked = await lockedRedis();
+      const topic = await createTopic(admin, 1);
+      const groupId = uniqueName('fatal');
+      const child = new IngestorProcess({
+        KAFKA_BOOTSTRAP_SERVERS: kafka.brokers.join(','),
+        REDIS_URL: locked.url,
+        KAFKA_VALIDATED_DATA_TOPIC: topic,
+        KAFKA_CONSUMER_GROUP_ID: groupId,
+      });
+      try {
+        await child.waitForLog((l) => l.msg === 'joined consumer group');
+        const started = Date.now();
+        await producer.send({ topic, messages: [{ value: reading('d', '2025-06-25T08:00:00', 1) }] });
+        expect((await child.exited).code).toBe(2);
+        expect(Date.now() - started).toBeLessThan(10_000);
+        const fatal = child.logs.find((l) => l.level === 'fatal');
+        expect(fatal?.msg).toMatch(/^stopping: Redis refused the credentials.*REDIS_URL/);
+        expect(child.logs.some((l) => l.msg === 'redis write failed; retrying')).toBe(false);
+        expect((await committedOffsets(admin, groupId, topic))[0] ?? -1).toBeLessThan(1);
+      } finally {
+        child.kill('SIGKILL');
+        await locked.stop();
+      }
+    },
+  );
 });

@@ -131,6 +131,24 @@ describe('decodeMessage', () => {
     expect(decodeMessage(null, MAX)).toMatchObject({ ok: false, failure: { errorCode: 'tombstone' } });
   });
 
+  test('a "__proto__" metadata key is dropped by the schema: the reading is kept without it', () => {
+    const text = JSON.stringify(base).replace(
+      '"values":[1]',
+      '"values":[1],"metadata":{"datatype_id":"x","datatype_name":"y","__proto__":{"polluted":1}}',
+    );
+    const d = decodeMessage(text, MAX);
+    expect(d.ok).toBe(true);
+    if (d.ok) {
+      expect(Object.keys(d.reading.metadata!)).toEqual([
+        'datatype_id',
+        'datatype_name',
+        'datatype_unit',
+        'persist',
+      ]);
+      expect((d.reading.metadata as Record<string, unknown>).polluted).toBeUndefined();
+    }
+  });
+
   test('the clock-skew policy: up to maxFutureSkewMs ahead is accepted, further is timestamp_in_future', () => {
     const at = (ms: number) => ({ ...base, timestamp: new Date(Date.now() + ms).toISOString() });
     expect(codeOf(at(60_000), limits(undefined, 300_000))).toBe('ok');

@@ -34,6 +34,7 @@ export const INGEST_ERROR_CODES: Record<IngestErrorCode, string> = {
   not_json: 'a value holds something JSON cannot carry',
   invalid_unicode: 'a metadata key or datatype field holds an unpaired surrogate or a control character',
   request_id_too_long: 'request_id is longer than the core limit',
+  metadata_key_reserved: 'a metadata key is "__proto__", which JavaScript objects cannot carry',
   write_failed: 'the cache refused this one message for good (the batch was split to find it)',
 };
 
