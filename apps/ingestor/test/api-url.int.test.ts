@@ -32,6 +32,8 @@ beforeAll(async () => {
       API_PORT: String(port),
       REDIS_URL: redis.url,
       KEY_PREFIX: prefix,
+      // Stricter than the ingestor's default (300 s): the API refuses what the ingestor let through.
+      MAX_FUTURE_SKEW: '60',
       API_TOKENS: JSON.stringify([
         { service_id: 'ingestor', token: TOKEN },
         { service_id: 'reader', token: READ_ONLY_TOKEN, scopes: ['cache:read'] },
@@ -76,6 +78,48 @@ describe('--api-url', () => {
       await devices.close();
     }
   });
+
+  test.skipIf(!existsSync(API_BIN))(
+    "a reading the API refuses (its skew is stricter) becomes one error record with the API's reason; the others are written",
+    { timeout: 30_000 },
+    async () => {
+      const at = (device: string, timestamp: string, value: number) =>
+        JSON.stringify({ device_id: device, timestamp, index: 'T', values: [value] });
+      const input = [
+        at('api-a', '2025-06-25T08:00:00', 1),
+        at('api-ahead', new Date(Date.now() + 200_000).toISOString(), 2),
+        at('api-b', '2025-06-25T08:00:00', 3),
+        at('api-c', '2025-06-25T08:00:00', 4),
+      ].join('\n');
+      const r = await run(['--from-file', '-', '--api-url', apiUrl], { CACHE_API_TOKEN: TOKEN }, input);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ read: 4, invalid: 1 });
+      const records = r.stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.service === 'cache_service' && 'error_code' in l);
+      expect(records).toEqual([
+        expect.objectContaining({
+          line: 2,
+          error_code: 'timestamp_in_future',
+          original_message: input.split('\n')[1],
+        }),
+      ]);
+      const devices = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: prefix });
+      try {
+        for (const [id, v] of [
+          ['api-a', 1],
+          ['api-b', 3],
+          ['api-c', 4],
+        ] as const)
+          expect((await devices.getReadings(id, 'T'))[0]?.values).toEqual([v]);
+        expect(await devices.getReadings('api-ahead')).toEqual([]);
+      } finally {
+        await devices.close();
+      }
+    },
+  );
 
   test.skipIf(!existsSync(API_BIN))(
     'a refused token stops the replay at once with exit 2, naming CACHE_API_TOKEN (401 and 403), no retries',

@@ -36,6 +36,7 @@ export interface IsolatingWriterOptions {
 
 const MAX_STALE_SAMPLES = 10;
 const REASON_CODE = /^[a-z][a-z_]{0,39}$/;
+const CACHE_CODE = /^(CACHE|AUTH)_\d{3}$/;
 
 /**
  * Writes readings with `client.upsertReadings`, isolating the ones the cache refuses. Transient
@@ -141,16 +142,38 @@ function namedPosition(error: unknown, length: number): number | null {
     : null;
 }
 
+/**
+ * The bound a refusal names: `details.reason` of the client's bounds check, or the one problem the
+ * API listed for a one-reading batch (`details.errors[0]`, HTTP transport).
+ */
+function namedProblem(error: unknown): { reason?: unknown; code?: unknown } {
+  if (!isCacheError(error)) return {};
+  const { reason, errors } = error.details;
+  if (reason !== undefined) return { reason };
+  if (Array.isArray(errors) && errors.length === 1 && typeof errors[0] === 'object' && errors[0] !== null) {
+    const item = errors[0] as { reason?: unknown; code?: unknown };
+    return { reason: item.reason, code: item.code };
+  }
+  return {};
+}
+
 function refusalOf(error: unknown, position: number): Refusal {
-  const code = isCacheError(error) ? error.code : ErrorCode.INTERNAL;
-  const reason = isCacheError(error) ? error.details.reason : undefined;
+  const named = namedProblem(error);
+  const code =
+    typeof named.code === 'string' && CACHE_CODE.test(named.code)
+      ? (named.code as ErrorCode)
+      : isCacheError(error)
+        ? error.code
+        : ErrorCode.INTERNAL;
   const message = error instanceof Error ? error.message : String(error);
   return {
     position,
     code,
-    // The client's bounds check says which bound (`details.reason`); anything else is `write_failed`.
+    // The bound that was exceeded when the refusal names one; anything else is `write_failed`.
     errorCode:
-      typeof reason === 'string' && REASON_CODE.test(reason) ? (reason as IngestErrorCode) : 'write_failed',
+      typeof named.reason === 'string' && REASON_CODE.test(named.reason)
+        ? (named.reason as IngestErrorCode)
+        : 'write_failed',
     reason: `refused by the cache: ${message}`,
   };
 }
