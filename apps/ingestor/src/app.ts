@@ -1,5 +1,6 @@
 import type { CacheClient } from '@org/cache-client';
 import { createIngestorClient } from './cache.js';
+import { checkRedisCredentials } from './credentials-check.js';
 import type { IngestorConfig } from './env.js';
 import { KafkaSource } from './kafka/consumer.js';
 import { KafkaErrorSink } from './kafka/error-producer.js';
@@ -63,7 +64,11 @@ export async function startIngestor(config: IngestorConfig, options: StartOption
     health,
     staleLog: new StaleReadingLog(logger),
   });
+  let fatalReported = false;
+  /** Reported once: the start-up credentials check and every partition's batch may all find it. */
   const onFatal = (error: Error) => {
+    if (fatalReported) return;
+    fatalReported = true;
     health.fail(
       error instanceof FatalIngestError
         ? `stopped: ${error.message}`
@@ -95,6 +100,10 @@ export async function startIngestor(config: IngestorConfig, options: StartOption
   logger.info({ port: ops.port }, 'health and metrics listening');
 
   const abort = new AbortController();
+  // Not awaited: a Redis that is away must not hold up joining the group.
+  void checkRedisCredentials(client).then((fatal) => {
+    if (fatal && !abort.signal.aborted) onFatal(fatal);
+  });
   const started = (async () => {
     await retry(() => errors.connect(), {
       ...config.retry,

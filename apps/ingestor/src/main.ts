@@ -173,7 +173,7 @@ async function runService(config: IngestorConfig): Promise<number> {
     return 1;
   }
   ingestor.started.catch((error: unknown) => {
-    if (error instanceof AbortedError) return;
+    if (error instanceof AbortedError || stopping) return; // stopped first (a signal, a fatal error)
     logger.fatal({ err: String(error) }, 'cannot start consuming');
     exitCode = 1;
     void shutdown('start failed');
