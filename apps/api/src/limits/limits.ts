@@ -4,7 +4,10 @@ import type { RateLimitPolicy } from './rate-limiter.js';
 export interface ApiLimits {
   /** Requests per principal (auth on) or client address (auth off); null: no rate limiting. */
   rateLimit: RateLimitPolicy | null;
-  /** Failed authentications per client address before 429; null: not limited. */
+  /**
+   * Failed authentications per client address before 429; null: not limited. Applied by the
+   * authenticator's guard (`AuthConfig.failures = authFailureGuard(client, limits)`, as bootstrap does).
+   */
   authFailureLimit: RateLimitPolicy | null;
   /** Largest request body, in bytes (413 CACHE_008 above, and the connection is closed). */
   maxBodyBytes: number;
