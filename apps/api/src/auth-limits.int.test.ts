@@ -1,5 +1,6 @@
 import type { RedisTransport } from '@org/cache-client';
 import { createCacheClient } from '@org/cache-client';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Authenticator } from './auth/authenticator.js';
 import { parseTokenList } from './auth/token-config.js';
@@ -145,5 +146,39 @@ describe('rate limits over Redis', () => {
     const refused = decisions.find((d) => !d.allowed)!;
     expect(refused.retryAfterSeconds).toBeGreaterThan(0);
     await client.close();
+  });
+
+  it('property: any interleaving of hits over 1-4 instances admits at most the limit', async () => {
+    const keyPrefix = prefix();
+    const clients = Array.from({ length: 4 }, () =>
+      createCacheClient({ transport: 'redis', url: h.redisUrl(), keyPrefix }),
+    );
+    let run = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 60 }),
+          fc.array(fc.nat({ max: 3 }), { maxLength: 150 }),
+          fc.integer({ min: 1, max: 4 }),
+          async (limit, hitsOn, instances) => {
+            const subject = `svc:prop-${run++}`;
+            const limiters = clients.slice(0, instances).map((c) => {
+              const t = c.transport as RedisTransport;
+              return new RedisRateLimiter(t.redis, t.keys, { requests: limit, windowSeconds: 3600 });
+            });
+            const decisions = await Promise.all(hitsOn.map((i) => limiters[i % instances]!.hit(subject)));
+            const admitted = decisions.filter((d) => d.allowed).length;
+            expect(admitted).toBeLessThanOrEqual(limit);
+            // Leases may leave a few hits unused, never more than one small lease per instance.
+            const slack = instances * Math.ceil(limit / 20);
+            expect(admitted).toBeGreaterThanOrEqual(Math.min(hitsOn.length, limit) - slack);
+            for (const d of decisions) if (!d.allowed) expect(d.retryAfterSeconds).toBeGreaterThan(0);
+          },
+        ),
+        { numRuns: 150 },
+      );
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
   });
 });
