@@ -1,6 +1,6 @@
 /**
- * upsertReadings of this build (../dist) against a baseline build, in alternating rounds on one
- * Redis, so both see the same machine load: `BENCH_BASELINE=/path/to/old/dist/index.js node
+ * upsertReadings of this build (../dist) against a baseline build on one Redis, alternating batch
+ * by batch, so both see the same machine load: `BENCH_BASELINE=/path/to/old/dist/index.js node
  * bench/upsert-ab.bench.ts`. BENCH_READINGS (default 300,000 per round), BENCH_ROUNDS (default 4)
  * and BENCH_BATCH (default 10,000) tune it. Prints readings/s per round and the ratio current /
  * baseline (median of the per-round ratios).
@@ -25,16 +25,39 @@ async function load(path: string): Promise<Factory> {
   return mod.createCacheClient;
 }
 
-async function round(make: Factory, url: string, admin: Redis, readings: unknown[]): Promise<number> {
+/**
+ * One round: both builds write the whole workload, each under its own key prefix on the same
+ * Redis, batch by batch in alternation (the order flips every batch), so load changes on the
+ * machine hit both alike. Returns readings/s of each.
+ */
+async function round(
+  current: Factory,
+  baseline: Factory,
+  url: string,
+  admin: Redis,
+  readings: unknown[],
+): Promise<{ current: number; baseline: number }> {
   await admin.flushall();
-  const client = make({ transport: 'redis', url, ttlSeconds: 86_400 });
-  await client.upsertReadings(readings.slice(0, 10)); // connect, load scripts
+  const clients = {
+    current: current({ transport: 'redis', url, ttlSeconds: 86_400, keyPrefix: 'c:' }),
+    baseline: baseline({ transport: 'redis', url, ttlSeconds: 86_400, keyPrefix: 'b:' }),
+  };
+  for (const c of Object.values(clients)) await c.upsertReadings(readings.slice(0, 10)); // connect, load scripts
   await admin.flushall();
-  const t0 = performance.now();
-  for (let i = 0; i < readings.length; i += BATCH) await client.upsertReadings(readings.slice(i, i + BATCH));
-  const ms = performance.now() - t0;
-  await client.close();
-  return (readings.length / ms) * 1000;
+  const ms = { current: 0, baseline: 0 };
+  let k = 0;
+  for (let i = 0; i < readings.length; i += BATCH, k++) {
+    const batch = readings.slice(i, i + BATCH);
+    for (const name of k % 2 === 0
+      ? (['baseline', 'current'] as const)
+      : (['current', 'baseline'] as const)) {
+      const t0 = performance.now();
+      await clients[name].upsertReadings(batch);
+      ms[name] += performance.now() - t0;
+    }
+  }
+  for (const c of Object.values(clients)) await c.close();
+  return { current: (readings.length / ms.current) * 1000, baseline: (readings.length / ms.baseline) * 1000 };
 }
 
 async function main() {
@@ -46,15 +69,10 @@ async function main() {
   const work = buildWorkload(TOTAL, 5, 0.05);
   const ratios: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    // alternate which build goes first
-    const order = r % 2 === 0 ? ['baseline', 'current'] : ['current', 'baseline'];
-    const rate: Record<string, number> = {};
-    for (const name of order) {
-      rate[name] = await round(name === 'current' ? current : baseline, server.url, admin, work.readings);
-    }
-    ratios.push(rate.current! / rate.baseline!);
+    const rate = await round(current, baseline, server.url, admin, work.readings);
+    ratios.push(rate.current / rate.baseline);
     console.log(
-      `round ${r + 1}: baseline ${Math.round(rate.baseline!)}/s, current ${Math.round(rate.current!)}/s, ratio ${(rate.current! / rate.baseline!).toFixed(3)}`,
+      `round ${r + 1}: baseline ${Math.round(rate.baseline)}/s, current ${Math.round(rate.current)}/s, ratio ${(rate.current / rate.baseline).toFixed(3)}`,
     );
   }
   ratios.sort((a, b) => a - b);

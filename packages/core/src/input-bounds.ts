@@ -104,7 +104,6 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /\p{Cs}/u;
 /** Cheap pre-test: no control character and no surrogate at all (the usual text) needs no more checks. */
 const SUSPECT = /[\u0000-\u001f\u007f-\u009f\uD800-\uDFFF]/;
-const NORMALIZED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const SEED_FIELDS = new Set(['datatype_id', 'datatype_name', 'datatype_unit', 'persist', 'last_updated']);
 const NUMBER_CHARS = 8;
 
@@ -230,6 +229,25 @@ function flatValuesFit(values: unknown[], budget: number): boolean {
   return chars <= budget;
 }
 
+/** True when `s` holds no control character and no surrogate (a loop: faster than a RegExp on short text). */
+function plainText(s: string): boolean {
+  if (s.length > 64) return !SUSPECT.test(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && (c <= 0x9f || (c >= 0xd800 && c <= 0xdfff)))) return false;
+  }
+  return true;
+}
+
+/**
+ * Metadata keys already found valid (few distinct keys recur in every reading): one lookup
+ * instead of the checks. Bounded: cleared when full.
+ */
+const KNOWN_KEYS = new Map<string, boolean>();
+const KNOWN_KEYS_MAX = 4_096;
+/** Reading indexes already found valid (a handful recur: T, U, P…); bounded the same way. */
+const KNOWN_INDEXES = new Set<unknown>();
+
 function checkId(value: unknown, field: string, max: number, allowEmpty: boolean): InputProblem | null {
   if (typeof value !== 'string') return problem('invalid_id', field, `${field} must be a string`);
   if (value.length > max) {
@@ -240,7 +258,7 @@ function checkId(value: unknown, field: string, max: number, allowEmpty: boolean
     );
   }
   if (!allowEmpty && value.length === 0) return problem('invalid_id', field, `${field} must not be empty`);
-  if (!SUSPECT.test(value)) return null;
+  if (plainText(value)) return null;
   if (CONTROL.test(value))
     return problem('invalid_id', field, `${field} must not contain control characters`);
   if (LONE_SURROGATE.test(value)) return problem('invalid_id', field, `${field} must be valid unicode`);
@@ -270,36 +288,21 @@ function stringArrayChars(value: unknown, field: string): InputProblem | number 
 function checkMetadataEntries(entries: Record<string, unknown>, prefix: string): InputProblem | number {
   let extra = 0;
   let chars = 2;
-  const keys = Object.keys(entries);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    const seed = SEED_FIELDS.has(key);
+  for (const key in entries) {
+    let seed = KNOWN_KEYS.get(key);
+    if (seed === undefined) {
+      if (!Object.hasOwn(entries, key)) continue;
+      const p = keyProblem(key, prefix);
+      if (p) return p;
+      seed = SEED_FIELDS.has(key);
+      if (KNOWN_KEYS.size >= KNOWN_KEYS_MAX) KNOWN_KEYS.clear();
+      KNOWN_KEYS.set(key, seed);
+    }
     if (!seed && ++extra > INPUT_BOUNDS.maxMetadataKeys) {
       return problem(
         'too_many_metadata_keys',
         prefix,
         `${prefix} has more than ${INPUT_BOUNDS.maxMetadataKeys} keys besides the datatype fields`,
-      );
-    }
-    if (key.length > INPUT_BOUNDS.maxMetadataKeyLength) {
-      return problem(
-        'metadata_key_too_long',
-        fieldOf(prefix, key),
-        `a ${prefix} key is longer than ${INPUT_BOUNDS.maxMetadataKeyLength} characters`,
-      );
-    }
-    if (SUSPECT.test(key) && (LONE_SURROGATE.test(key) || CONTROL.test(key))) {
-      return problem(
-        'invalid_unicode',
-        fieldOf(prefix, key),
-        `a ${prefix} key must be valid unicode without control characters`,
-      );
-    }
-    if (key === '__proto__') {
-      return problem(
-        'metadata_key_reserved',
-        fieldOf(prefix, key),
-        `a ${prefix} key must not be "__proto__"`,
       );
     }
     const value = entries[key];
@@ -336,6 +339,28 @@ function checkMetadataEntries(entries: Record<string, unknown>, prefix: string):
   return chars;
 }
 
+/** Why a metadata key is refused, or null. */
+function keyProblem(key: string, prefix: string): InputProblem | null {
+  if (key.length > INPUT_BOUNDS.maxMetadataKeyLength) {
+    return problem(
+      'metadata_key_too_long',
+      fieldOf(prefix, key),
+      `a ${prefix} key is longer than ${INPUT_BOUNDS.maxMetadataKeyLength} characters`,
+    );
+  }
+  if (!plainText(key) && (LONE_SURROGATE.test(key) || CONTROL.test(key))) {
+    return problem(
+      'invalid_unicode',
+      fieldOf(prefix, key),
+      `a ${prefix} key must be valid unicode without control characters`,
+    );
+  }
+  if (key === '__proto__') {
+    return problem('metadata_key_reserved', fieldOf(prefix, key), `a ${prefix} key must not be "__proto__"`);
+  }
+  return null;
+}
+
 /** `metadata.<key>` for error messages (a long key cut). */
 function fieldOf(prefix: string, key: string): string {
   return `${prefix}.${key.length > 64 ? `${key.slice(0, 64)}…` : key}`;
@@ -348,8 +373,20 @@ function futureLimit(options: BoundsOptions): string {
   return timestampFromMillis(Math.max(limit, Date.UTC(0, 0, 1)));
 }
 
+/** `YYYY-MM-DDTHH:MM:SS.ffffffZ`, checked character by character. */
+function isNormalizedStamp(s: string): boolean {
+  if (s.length !== 27) return false;
+  for (let i = 0; i < 27; i++) {
+    const c = s.charCodeAt(i);
+    const want = STAMP_SHAPE.charCodeAt(i);
+    if (want === 0x39 /* 9: a digit */ ? c < 0x30 || c > 0x39 : c !== want) return false;
+  }
+  return true;
+}
+const STAMP_SHAPE = '9999-99-99T99:99:99.999999Z';
+
 function checkStamp(stamp: unknown, field: string, limit: string): InputProblem | null {
-  if (typeof stamp !== 'string' || !NORMALIZED.test(stamp)) {
+  if (typeof stamp !== 'string' || !isNormalizedStamp(stamp)) {
     return problem('invalid_timestamp', field, `${field} must be a normalized UTC timestamp (use toReading)`);
   }
   if (stamp > limit) {
@@ -368,14 +405,28 @@ function checkStamp(stamp: unknown, field: string, limit: string): InputProblem 
  */
 export function readingBoundsChecker(options: BoundsOptions): (reading: Reading) => InputProblem | null {
   const limit = futureLimit(options);
+  let lastId: unknown = null;
+  let lastStamp: unknown = null;
   return (r) => {
     if (r === null || typeof r !== 'object')
       return problem('invalid_shape', 'reading', 'a reading must be an object');
-    const p =
-      checkId(r.device_id, 'device_id', INPUT_BOUNDS.deviceIdMaxLength, false) ??
-      checkId(r.index, 'index', INPUT_BOUNDS.indexMaxLength, true) ??
-      checkStamp(r.timestamp, 'timestamp', limit);
-    if (p) return p;
+    // The readings of one message share device and timestamp: what passed just before is not checked again.
+    if (r.device_id !== lastId || typeof r.device_id !== 'string') {
+      const p = checkId(r.device_id, 'device_id', INPUT_BOUNDS.deviceIdMaxLength, false);
+      if (p) return p;
+      lastId = r.device_id;
+    }
+    if (!KNOWN_INDEXES.has(r.index)) {
+      const p = checkId(r.index, 'index', INPUT_BOUNDS.indexMaxLength, true);
+      if (p) return p;
+      if (KNOWN_INDEXES.size >= KNOWN_KEYS_MAX) KNOWN_INDEXES.clear();
+      KNOWN_INDEXES.add(r.index);
+    }
+    if (r.timestamp !== lastStamp || typeof r.timestamp !== 'string') {
+      const p = checkStamp(r.timestamp, 'timestamp', limit);
+      if (p) return p;
+      lastStamp = r.timestamp;
+    }
     if (r.request_id !== null && typeof r.request_id !== 'string') {
       return problem('invalid_shape', 'request_id', 'request_id must be a string or null');
     }
