@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { retryAfter } from './pipeline/dependency-retry.js';
 import { AbortedError, backoffDelay, retry } from './retry.js';
 
 describe('backoffDelay', () => {
@@ -98,5 +99,29 @@ describe('retry and abort', () => {
       retry(slow, { initialDelayMs: 10, maxDelayMs: 10, signal: abort.signal }),
     ).rejects.toBeInstanceOf(AbortedError);
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('retry: delayFor', () => {
+  test("the delay can follow the failure (a server's Retry-After), within the retry's loop", async () => {
+    const waits: number[] = [];
+    let attempts = 0;
+    const result = await retry(
+      async () => {
+        attempts++;
+        if (attempts < 3) throw Object.assign(new Error('busy'), { retryAfterSeconds: 0.05 });
+        return 'done';
+      },
+      {
+        initialDelayMs: 1,
+        maxDelayMs: 2,
+        delayFor: (error, backoff) => retryAfter(error, backoff),
+        onRetry: (_e, _n, delay) => waits.push(delay),
+      },
+    );
+    expect(result).toBe('done');
+    expect(waits).toEqual([50, 50]);
+    expect(retryAfter(new Error('x'), 7)).toBe(7);
+    expect(retryAfter({ retryAfterSeconds: 3600 }, 7)).toBe(60_000);
   });
 });

@@ -17,6 +17,8 @@ export interface RetryOptions extends BackoffOptions {
   onRetry?: (error: unknown, failures: number, delayMs: number) => void;
   /** After a success that followed failures. */
   onRecovered?: (failures: number) => void;
+  /** The delay to wait after `error`, given the backoff's choice (e.g. honour a server's Retry-After). */
+  delayFor?: (error: unknown, backoffMs: number) => number;
   /** Stop retrying once failures have lasted this long (ms) and rethrow the last error; default never. */
   giveUpAfterMs?: number;
   /** For tests: a source of numbers in [0, 1). */
@@ -87,7 +89,8 @@ export async function retry<T>(op: () => Promise<T>, options: RetryOptions): Pro
       if (failures === 1) firstFailure = Date.now();
       if (options.giveUpAfterMs !== undefined && Date.now() - firstFailure >= options.giveUpAfterMs)
         throw error;
-      const delay = backoffDelay(failures, options, options.random);
+      const backoff = backoffDelay(failures, options, options.random);
+      const delay = options.delayFor ? options.delayFor(error, backoff) : backoff;
       options.onRetry?.(error, failures, delay);
       await waitAlive(delay, options);
     }

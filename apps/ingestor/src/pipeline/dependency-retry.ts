@@ -4,6 +4,13 @@ import type { HealthState } from '../ops/health.js';
 import type { IngestorMetrics } from '../ops/metrics.js';
 import { type BackoffOptions, retry } from '../retry.js';
 
+/** A server's Retry-After (API 429/503) is honoured, up to a minute; otherwise the backoff's delay. */
+export function retryAfter(error: unknown, backoffMs: number): number {
+  const seconds = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) return backoffMs;
+  return Math.max(backoffMs, Math.min(seconds * 1000, 60_000));
+}
+
 /** The dependencies the pipeline writes to; health checks and metrics are labelled with them. */
 export type Dependency = 'redis' | 'error_topic';
 
@@ -75,6 +82,7 @@ export class DependencyRetry {
         keepAlive: ctx.keepAlive,
         keepAliveMs: 250,
         isRetriable: dependency === 'redis' ? (error) => classifyFailure(error) === 'transient' : undefined,
+        delayFor: retryAfter,
         onRetry: (error, failures, delayMs) => {
           const message = error instanceof Error ? error.message : String(error);
           if (failures === 1) {

@@ -114,6 +114,10 @@ async function readToWatermarks(
     }
   };
 
+  // A consumer kafkajs gives up on ends the run (it would otherwise wait for ever).
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) settle(payload.error);
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
