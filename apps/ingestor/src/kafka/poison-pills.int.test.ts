@@ -4,7 +4,8 @@
  * the group's offset is committed to the end, and the ingestor goes on consuming. A reading stamped
  * in the future does not freeze its device.
  */
-import { createCacheClient } from '@org/cache-client';
+import { createCacheClient, type RedisTransport } from '@org/cache-client';
+import { createKeyScheme } from '@org/cache-core';
 import type { KafkaHandle, RedisServer } from '@org/cache-testkit';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -138,6 +139,59 @@ describe('poison pills in a partition', () => {
       /ingestor_messages_invalid_total\{code="CACHE_008",reason="message_too_large"\} 1/,
     );
     expect(ingestor.health.report().status).toBe('healthy');
+  });
+
+  test('a device whose Redis state cannot be written (WRONGTYPE) costs one error record (write_failed) and nothing else', {
+    timeout: 30_000,
+  }, async () => {
+    const topic = await createTopic(admin, 1);
+    const errorTopic = uniqueName('errors');
+    const prefix = `${uniqueName('wt')}:`;
+    const raw = createCacheClient({ transport: 'redis', url: redis.url });
+    await (raw.transport as RedisTransport).redis.sadd(createKeyScheme(prefix).deviceReadings('broken'), 'x');
+    await raw.close();
+    const at = (device: string, value: number) =>
+      JSON.stringify({ device_id: device, timestamp: '2025-06-25T08:00:00', index: 'T', values: [value] });
+    const values = Array.from({ length: 40 }, (_, i) => at(i === 17 ? 'broken' : `ok-${i}`, i));
+    await producer.send({ topic, messages: values.map((value) => ({ value })) });
+    const ingestor = await startIngestor(
+      testConfig({
+        KAFKA_BOOTSTRAP_SERVERS: kafka.brokers.join(','),
+        REDIS_URL: redis.url,
+        KAFKA_VALIDATED_DATA_TOPIC: topic,
+        KAFKA_ERROR_TOPIC: errorTopic,
+        KAFKA_CONSUMER_GROUP_ID: uniqueName('g'),
+        KEY_PREFIX: prefix,
+      }),
+      { logger: silentLogger },
+    );
+    running.push(ingestor);
+    await ingestor.started;
+    await waitFor(
+      async () => (await committedOffsets(admin, ingestor.config.kafka.groupId, topic))[0] === 40,
+      15_000,
+      'committed to the end',
+    );
+    const [record] = await readTopic(client, errorTopic, 1);
+    expect(record?.headers[ERROR_HEADERS.offset]).toBe('17');
+    expect(JSON.parse(record!.value!)).toMatchObject({
+      error_code: 'write_failed',
+      original_message: values[17],
+    });
+    const devices = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: prefix });
+    try {
+      for (let i = 0; i < 40; i++) {
+        if (i !== 17) expect((await devices.getReadings(`ok-${i}`, 'T'))[0]?.values).toEqual([i]);
+      }
+    } finally {
+      await devices.close();
+    }
+    const metrics = await ingestor.metrics.text();
+    expect(metrics).toMatch(/ingestor_messages_invalid_total\{code="CACHE_010",reason="write_failed"\} 1/);
+    expect(metrics).toMatch(/ingestor_isolation_writes_total [1-9]\d?\n/);
+    expect(metrics).toMatch(
+      /ingestor_retries_total\{dependency="redis"\} 0|(?![\s\S]*ingestor_retries_total\{dependency="redis"\})/,
+    );
   });
 
   test.skipIf(process.env.REDIS_URL)(
