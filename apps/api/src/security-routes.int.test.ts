@@ -48,7 +48,7 @@ async function withTokens() {
       {
         service_id: 'tenant-devices',
         token: TOKENS.tenantDevices,
-        scopes: ['cache:read', 'devices:write', 'devices:admin'],
+        scopes: ['cache:read', 'cache:write', 'devices:write', 'devices:admin'],
         tenants: ['acme'],
       },
       {
