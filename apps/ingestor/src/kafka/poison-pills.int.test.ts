@@ -189,9 +189,7 @@ describe('poison pills in a partition', () => {
     const metrics = await ingestor.metrics.text();
     expect(metrics).toMatch(/ingestor_messages_invalid_total\{code="CACHE_010",reason="write_failed"\} 1/);
     expect(metrics).toMatch(/ingestor_isolation_writes_total [1-9]\d?\n/);
-    expect(metrics).toMatch(
-      /ingestor_retries_total\{dependency="redis"\} 0|(?![\s\S]*ingestor_retries_total\{dependency="redis"\})/,
-    );
+    expect(metrics).not.toMatch(/ingestor_retries_total\{dependency="redis"\} [1-9]/); // no outage retries
   });
 
   test.skipIf(process.env.REDIS_URL)(
