@@ -19,6 +19,7 @@ import { TIMESTAMP_WIDTH } from '../timestamp.js';
  */
 export const UPSERT_DEVICES_LUA = `
 local STAMP, META, HEAD = ${TIMESTAMP_WIDTH}, ${RECORD_METADATA_END}, ${RECORD_FIXED_HEAD}
+local UNPACK_MAX = 4000
 local NO_STAMP = string.rep(' ', STAMP)
 -- numbers passed to redis.call are formatted with snprintf each time: pass strings
 local ttl = ARGV[1]
@@ -118,7 +119,16 @@ for d = 1, #KEYS, 2 do
     if stored == '' or sub(stored, STAMP + 1, META) ~= sub(record, STAMP + 1, META)
       or redis.call('HSET', metaKey, 'last_updated', metaStamp) == 1 then
       redis.call('DEL', metaKey)
-      redis.call('HSET', metaKey, 'last_updated', metaStamp, unpack(cjson.decode(metaBody)))
+      local fields = cjson.decode(metaBody)
+      if #fields <= UNPACK_MAX then
+        redis.call('HSET', metaKey, 'last_updated', metaStamp, unpack(fields))
+      else
+        -- never reached within INPUT_BOUNDS (64 extra keys); unpack has a hard limit (~8000)
+        redis.call('HSET', metaKey, 'last_updated', metaStamp)
+        for i = 1, #fields, UNPACK_MAX do
+          redis.call('HSET', metaKey, unpack(fields, i, math.min(i + UNPACK_MAX - 1, #fields)))
+        end
+      end
     end
   elseif stored ~= '' then
     record = sub(stored, 1, META) .. sub(record, META + 1)

@@ -153,5 +153,18 @@ export function boundsSuite(make: MakeClient): void {
         }
       }
       await expect(root.listDevices({ offset: 1e21 })).rejects.toMatchObject({ code: 'CACHE_007' });
+      // well-formed cursors with extreme values answer a page, never a backend error
+      const forged = (c: object) => Buffer.from(JSON.stringify(c)).toString('base64url');
+      await root.upsertReadings([makeReading('only', 'T', 1)]);
+      for (const [cursor, sort] of [
+        [forged({ s: 'updated', score: 1e300, skip: Number.MAX_SAFE_INTEGER }), 'updated'],
+        [forged({ s: 'updated', score: -1e300, skip: 0 }), 'updated'],
+        [forged({ s: 'id', after: 'x'.repeat(700) }), 'id'],
+        [forged({ s: 'id', after: '' }), 'id'],
+      ] as const) {
+        const page = await root.listDevices({ cursor, sort, pattern: 'o*' });
+        expect(page.devices.length).toBeLessThanOrEqual(1);
+      }
+      expect((await root.listDevices({ offset: Number.MAX_SAFE_INTEGER })).devices).toEqual([]);
     }));
 }

@@ -99,6 +99,25 @@ describe.each(Object.entries(clients))('%s write path', (_name, make) => {
     expect((await client.listDevices()).devices.map((d) => d.device_id)).toEqual(['good-1', 'good-2']);
   });
 
+  it('writes even 5,000 metadata keys when a caller skips the client checks (the script chunks its HSET)', async () => {
+    await using client = make();
+    const extra: Record<string, unknown> = {};
+    for (let i = 0; i < 5_000; i++) extra[`k${i}`] = i;
+    // straight to the transport: the bounds of CacheClient would refuse this (CACHE_008)
+    await client.transport.storeDeviceMetadata({
+      device_id: 'wide',
+      datatype_id: 'x',
+      datatype_name: 'X',
+      datatype_unit: null,
+      persist: true,
+      last_updated: '2025-06-25T08:00:00.000000Z',
+      additional_properties: extra,
+    });
+    const stored = await client.getDeviceMetadata('wide');
+    expect(Object.keys(stored!.additional_properties)).toHaveLength(5_000);
+    expect(stored!.additional_properties.k4999).toBe(4999);
+  });
+
   it('accepts the largest bounded metadata (64 extra keys, values up to 16 KiB) and deep values', async () => {
     await using client = make();
     const metadata: Record<string, unknown> = { datatype_id: 'x', datatype_name: 'X', datatype_unit: null };
