@@ -39,11 +39,11 @@ const REASON_CODE = /^[a-z][a-z_]{0,39}$/;
 const CACHE_CODE = /^(CACHE|AUTH)_\d{3}$/;
 
 /**
- * Writes readings with `client.upsertReadings`, isolating the ones the cache refuses. Transient
- * failures are retried (the source pauses meanwhile); a fatal one (credentials refused) becomes a
- * `FatalIngestError`; on a permanent one the list is split until each culprit is alone: at the
- * position the client named (its bounds check), otherwise in halves. k culprits among n readings
- * cost about 2k·log2(n) extra calls; the happy path is one call and nothing more.
+ * Writes readings with the client transport's `upsertReadings`, isolating the ones the cache
+ * refuses. Transient failures are retried (the source pauses meanwhile); a fatal one (credentials
+ * refused) becomes a `FatalIngestError`; on a permanent one the list is split until each culprit is
+ * alone: around the position the error names (`details.position`), otherwise in halves. k culprits
+ * among n readings cost about 2k·log2(n) extra calls; the happy path is one call and nothing more.
  * Rewriting a part that was already written is harmless: writes are latest-wins.
  */
 export class IsolatingWriter {
@@ -94,7 +94,7 @@ export class IsolatingWriter {
     }
     const named = namedPosition(failure, list.length);
     if (named !== null) {
-      // The client checks its input in order: the ones before the culprit passed.
+      // A bounds check goes in order: the ones before the culprit passed it.
       out.refused.push(refusalOf(failure, at(named)));
       await this.#part(list, positions, 0, named, ctx, out);
       await this.#part(list, positions, named + 1, list.length, ctx, out);

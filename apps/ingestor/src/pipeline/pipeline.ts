@@ -69,11 +69,11 @@ export interface PipelineOptions {
 
 /**
  * decode -> validate -> check bounds -> map to readings -> write (`IsolatingWriter`: one
- * `client.upsertReadings` call, which coalesces per device and index and lets the newest timestamp
- * win in Redis; refused readings are isolated) and bad messages -> error sink. Transient failures
- * of either output are retried until they succeed, so when `process` resolves every message of the
- * batch is accounted for and its offset may be committed. A refused credential rejects with a
- * `FatalIngestError`. Nothing here knows about Kafka.
+ * `upsertReadings` call of the client's transport, which coalesces per device and index and lets
+ * the newest timestamp win in Redis; refused readings are isolated) and bad messages -> error
+ * sink. Transient failures of either output are retried until they succeed, so when `process`
+ * resolves every message of the batch is accounted for and its offset may be committed. A refused
+ * credential rejects with a `FatalIngestError`. Nothing here knows about Kafka.
  */
 export class Pipeline {
   readonly #o: PipelineOptions;
