@@ -94,6 +94,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'loud',
         REDIS_URL: 'http://nope',
         MAX_FUTURE_SKEW: '-5',
+        INGEST_MAX_MESSAGE_BYTES: String(2 * 1024 * 1024),
       });
     } catch (e) {
       error = e;
@@ -109,6 +110,7 @@ describe('loadConfig', () => {
       'LOG_LEVEL',
       'REDIS_URL',
       'MAX_FUTURE_SKEW',
+      'INGEST_MAX_MESSAGE_BYTES',
     ]) {
       expect(message).toContain(name);
     }

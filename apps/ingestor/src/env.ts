@@ -66,8 +66,8 @@ const EnvSchema = z
     KEY_PREFIX: z.string().default(DEFAULT_KEY_PREFIX),
     /** Messages written to Redis (and committed) together; a Kafka batch is split into such chunks. */
     INGEST_BATCH_MAX_MESSAGES: int(1, 100_000).default(5_000),
-    /** Larger message values go to the error topic unread. */
-    INGEST_MAX_MESSAGE_BYTES: int(64, 64 * 1024 * 1024).default(INPUT_BOUNDS.maxMessageBytes),
+    /** Larger message values go to the error topic unread; at most core's bound (a reading checks it too). */
+    INGEST_MAX_MESSAGE_BYTES: int(64, INPUT_BOUNDS.maxMessageBytes).default(INPUT_BOUNDS.maxMessageBytes),
     /** Readings stamped more than this many seconds ahead of the ingestor's clock go to the error topic. */
     MAX_FUTURE_SKEW: int(0, 366 * 86_400).default(DEFAULT_MAX_FUTURE_SKEW_MS / 1000),
     RETRY_INITIAL_DELAY_MS: int(1, 60_000).default(200),

@@ -18,7 +18,8 @@ export type IngestErrorCode = BoundsReason | 'tombstone' | 'invalid_json' | 'sch
 /** Every `error_code`, with what it means (the README's table; `--error-code` accepts these). */
 export const INGEST_ERROR_CODES: Record<IngestErrorCode, string> = {
   tombstone: 'the Kafka message has no value',
-  message_too_large: 'the message is larger than INGEST_MAX_MESSAGE_BYTES (kept truncated: not replayable)',
+  message_too_large:
+    'the message is larger than INGEST_MAX_MESSAGE_BYTES (its original_message is cut past 16 KiB: then not replayable)',
   invalid_json: 'the message is not JSON',
   schema: 'the JSON is not a ValidatedOutput (a field missing or of the wrong type, a bad timestamp)',
   id_too_long: 'device_id is longer than the core limit',
