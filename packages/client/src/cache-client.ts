@@ -205,8 +205,10 @@ export class CacheClient implements AsyncDisposable {
   async listDevices(options: ListDevicesOptions = {}): Promise<DevicePage> {
     const limit = checkLimit(options.limit ?? 100);
     const offset = options.offset ?? 0;
-    if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new ValidationError('offset must be a non-negative integer', { details: { field: 'offset' } });
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > INPUT_BOUNDS.maxListOffset) {
+      throw new ValidationError(`offset must be an integer from 0 to ${INPUT_BOUNDS.maxListOffset}`, {
+        details: { field: 'offset' },
+      });
     }
     const sort = options.sort ?? 'id';
     if (sort !== 'id' && sort !== 'updated') {

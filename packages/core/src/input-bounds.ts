@@ -23,6 +23,8 @@ export const INPUT_BOUNDS = {
   maxTtlSeconds: 315_360_000,
   /** Longest listing cursor a caller may pass back. */
   maxCursorLength: 1_024,
+  /** Largest `offset` of a device listing (the seed's paging; a cursor has no limit). */
+  maxListOffset: 10_000_000,
   deviceIdMaxLength: LIMITS.deviceIdMaxLength,
   indexMaxLength: LIMITS.indexMaxLength,
   tenantMaxLength: LIMITS.tenantMaxLength,

@@ -165,6 +165,9 @@ export function boundsSuite(make: MakeClient): void {
         const page = await root.listDevices({ cursor, sort, pattern: 'o*' });
         expect(page.devices.length).toBeLessThanOrEqual(1);
       }
-      expect((await root.listDevices({ offset: Number.MAX_SAFE_INTEGER })).devices).toEqual([]);
+      expect((await root.listDevices({ offset: INPUT_BOUNDS.maxListOffset })).devices).toEqual([]);
+      await expect(root.listDevices({ offset: INPUT_BOUNDS.maxListOffset + 1 })).rejects.toMatchObject({
+        code: 'CACHE_007',
+      });
     }));
 }
