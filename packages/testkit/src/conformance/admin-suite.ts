@@ -74,4 +74,29 @@ export function adminSuite(make: MakeClient): void {
         message: 'cursor is malformed; pass back the next_cursor of a previous page',
       });
     }));
+
+  it('does bounded work per listFutureDevices call: a page may be empty and still have a cursor', () =>
+    withClient(make, {}, async (client) => {
+      const readings = Array.from({ length: 1_500 }, (_, i) =>
+        makeReading(`b-${String(i).padStart(4, '0')}`, 'T', 1),
+      );
+      for (let i = 0; i < readings.length; i += 500) await client.upsertReadings(readings.slice(i, i + 500));
+      const first = await client.listFutureDevices({ after: '2030-01-01T00:00:00Z' });
+      expect(first.devices).toEqual([]);
+      expect(first.next_cursor).not.toBeNull(); // 1,000 entries examined, more to go
+      const second = await client.listFutureDevices({
+        after: '2030-01-01T00:00:00Z',
+        cursor: first.next_cursor,
+      });
+      expect(second).toEqual({ devices: [], next_cursor: null });
+      // the same walk finds every device when all are after `after`
+      let found = 0;
+      let cursor: string | null = null;
+      do {
+        const page = await client.listFutureDevices({ after: '2000-01-01T00:00:00Z', limit: 1000, cursor });
+        found += page.devices.length;
+        cursor = page.next_cursor;
+      } while (cursor !== null);
+      expect(found).toBe(1_500);
+    }));
 }
