@@ -25,6 +25,18 @@ interface Outcome {
   status: number;
   ms: number;
   error?: string;
+  /** The answer's text, kept when the request names the route that answers. */
+  text?: string;
+}
+
+/** Why a successful answer does not match the schema its route documents (null when it does). */
+function undocumented(r: HostileRequest, o: Outcome): string | null {
+  const documented = r.route?.response;
+  if (!documented?.schema || o.status !== documented.status || o.text === undefined) return null;
+  const parsed = documented.schema.schema.safeParse(JSON.parse(o.text));
+  return parsed.success
+    ? null
+    : `answer is not ${documented.schema.name}: ${parsed.error.issues[0]?.message}`;
 }
 
 function send(agent: http.Agent, base: URL, r: HostileRequest): Promise<Outcome> {
@@ -35,8 +47,13 @@ function send(agent: http.Agent, base: URL, r: HostileRequest): Promise<Outcome>
     const req = http.request(
       { host: base.hostname, port: base.port, method: r.method, path: r.path, agent, headers },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+        const chunks: Buffer[] = [];
+        if (r.route) res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        else res.resume();
+        res.on('end', () => {
+          const text = r.route ? Buffer.concat(chunks).toString() : undefined;
+          resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, text });
+        });
         res.on('error', (error) =>
           resolve({ status: 0, ms: performance.now() - started, error: error.message }),
         );
@@ -90,6 +107,7 @@ it(`answers ${RUNS * CONNECTIONS} hostile requests over the route table without 
   const base = new URL(api.url.replace('localhost', '127.0.0.1'));
   const failures: string[] = [];
   let sent = 0;
+  let checked = 0;
   let slowest = 0;
   const statuses = new Map<number, number>();
   const started = performance.now();
@@ -116,6 +134,11 @@ it(`answers ${RUNS * CONNECTIONS} hostile requests over the route table without 
             if (o.error !== undefined) bad.push(`${what}: ${o.error}`);
             else if (o.status >= 500) bad.push(`${what}: ${o.status}`);
             else if (o.ms > 1_000) bad.push(`${what}: ${Math.round(o.ms)} ms`);
+            else {
+              const wrong = undocumented(r, o);
+              if (wrong !== null) bad.push(`${what}: ${wrong}`);
+              else if (r.route && o.status === r.route.response.status) checked++;
+            }
           });
           failures.push(...bad);
           expect(bad).toEqual([]);
@@ -124,6 +147,8 @@ it(`answers ${RUNS * CONNECTIONS} hostile requests over the route table without 
       { numRuns: RUNS, endOnFailure: true },
     );
     expect(sent).toBeGreaterThanOrEqual(10_000);
+    // Enough successful answers were checked against their documented schema to mean something.
+    expect(checked).toBeGreaterThan(500);
     const live = await send(agent, base, { method: 'GET', path: '/health/live', headers: {} });
     expect(live.status).toBe(200);
     const health = await send(agent, base, {
@@ -143,7 +168,7 @@ it(`answers ${RUNS * CONNECTIONS} hostile requests over the route table without 
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const summary = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`);
     console.log(
-      `fuzz: ${sent} requests in ${seconds} s, slowest ${Math.round(slowest)} ms; ${summary.join(', ')}`,
+      `fuzz: ${sent} requests in ${seconds} s, slowest ${Math.round(slowest)} ms, ${checked} answers matched their documented schema; ${summary.join(', ')}`,
     );
     if (failures.length > 0) console.log(failures.slice(0, 20).join('\n'));
     agent.destroy();
