@@ -199,6 +199,7 @@ describe('--replay-errors --from-file', () => {
       truncated: 1,
       tombstones: 0,
       unreadable: 0,
+      foreign: 0,
     });
     expect(replay.stderr).toMatch(/truncated cannot be replayed/);
     const devices = cache(prefix);
@@ -270,6 +271,14 @@ describe('--replay-errors from the error topic', () => {
       await service.stop();
     }
     const before = await committedOffsets(admin, env.KAFKA_CONSUMER_GROUP_ID, topic);
+    // The error topic is shared: another service's record is left alone.
+    const foreign = {
+      service: 'validator',
+      error: 'x',
+      error_code: 'timestamp_in_future',
+      original_message: reading(`${tag}-foreign`, soon(3_600_000), 9),
+    };
+    await producer.send({ topic: errorTopic, messages: [{ value: JSON.stringify(foreign) }] });
 
     const r = await run(['--replay-errors', '--error-code', 'timestamp_in_future'], {
       ...env,
@@ -280,7 +289,7 @@ describe('--replay-errors from the error topic', () => {
     });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
-      records: 4,
+      records: 5,
       selected: 2,
       replayed: 2,
       written: 2,
@@ -289,11 +298,13 @@ describe('--replay-errors from the error topic', () => {
       truncated: 0,
       tombstones: 0,
       unreadable: 0,
+      foreign: 1,
     });
     const devices = cache(prefix);
     try {
       expect((await devices.getReadings(`${tag}-b`, 'T'))[0]?.values).toEqual([2]);
       expect((await devices.getReadings(`${tag}-c`, 'T'))[0]?.values).toEqual([3]);
+      expect(await devices.getReadings(`${tag}-foreign`)).toEqual([]);
     } finally {
       await devices.close();
     }

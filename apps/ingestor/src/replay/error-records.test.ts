@@ -24,11 +24,24 @@ describe('selectRecord', () => {
     expect(selectRecord('not json', null)).toEqual({ kind: 'unreadable' });
     expect(selectRecord('[1]', null)).toEqual({ kind: 'unreadable' });
     expect(selectRecord('{"error":"x"}', null)).toEqual({ kind: 'unreadable' });
+    const other = JSON.stringify({
+      service: 'validator',
+      error: 'x',
+      error_code: 'schema',
+      original_message: '{}',
+    });
+    expect(selectRecord(other, null)).toEqual({ kind: 'foreign' });
+    expect(selectRecord(other, new Set(['schema']))).toEqual({ kind: 'foreign' });
     expect(selectRecord(null, null)).toEqual({ kind: 'unreadable' });
   });
 
   test('records written before error_code existed are replayed without a filter, skipped with one', () => {
-    const old = JSON.stringify({ request_id: 'r', error: 'schema: …', original_message: '{}' });
+    const old = JSON.stringify({
+      request_id: 'r',
+      service: 'cache_service',
+      error: 'schema: …',
+      original_message: '{}',
+    });
     expect(selectRecord(old, null)).toEqual({ kind: 'replay', original: '{}' });
     expect(selectRecord(old, new Set(['schema']))).toEqual({ kind: 'skipped' });
   });
@@ -43,7 +56,7 @@ describe('selectRecord', () => {
         ),
         (value) => {
           const s = selectRecord(value, new Set(['schema']));
-          expect(['replay', 'skipped', 'truncated', 'tombstone', 'unreadable']).toContain(s.kind);
+          expect(['replay', 'skipped', 'truncated', 'tombstone', 'unreadable', 'foreign']).toContain(s.kind);
         },
       ),
       { numRuns: 500 },
@@ -71,9 +84,10 @@ describe('ReplayTally', () => {
     expect(tally.count({ kind: 'skipped' }, () => 'line 3')).toBeNull();
     expect(tally.count({ kind: 'unreadable' }, () => 'line 4')).toBeNull();
     expect(tally.count({ kind: 'tombstone' }, () => 'line 5')).toBeNull();
+    expect(tally.count({ kind: 'foreign' }, () => 'line 6')).toBeNull();
     tally.add({ read: 1, written: 1, stale: 0, invalid: 0 });
     expect(tally.summary).toEqual({
-      records: 5,
+      records: 6,
       selected: 3,
       replayed: 1,
       written: 1,
@@ -82,6 +96,7 @@ describe('ReplayTally', () => {
       truncated: 1,
       tombstones: 1,
       unreadable: 1,
+      foreign: 1,
     });
     expect(tally.truncatedAt).toEqual(['line 2']);
   });

@@ -1,4 +1,4 @@
-import { INGEST_ERROR_CODES, isTruncatedOriginal } from '../pipeline/error-message.js';
+import { INGEST_ERROR_CODES, isTruncatedOriginal, SERVICE_NAME } from '../pipeline/error-message.js';
 import type { BatchResult } from '../pipeline/pipeline.js';
 
 /** What becomes of one error record in a replay. */
@@ -12,7 +12,9 @@ export type Selection =
   /** A tombstone: there is no message to replay. */
   | { kind: 'tombstone' }
   /** Not an error record (not JSON, or no `original_message`). */
-  | { kind: 'unreadable' };
+  | { kind: 'unreadable' }
+  /** An error record of another service on the shared error topic: not ours to replay. */
+  | { kind: 'foreign' };
 
 /** The codes `--error-code` accepts: every `error_code` the pipeline writes. */
 export function parseErrorCodes(codes: readonly string[]): ReadonlySet<string> | null {
@@ -28,8 +30,9 @@ export function parseErrorCodes(codes: readonly string[]): ReadonlySet<string> |
 
 /**
  * Decides what to do with one error record (the value of an error-topic message, or one line of
- * an error file). `codes` null selects every record; otherwise a record is selected when its
- * `error_code` is one of them (records written before `error_code` existed are never selected by code).
+ * an error file). Only this service's records (`service: "cache_service"`) are replayed. `codes`
+ * null selects every record; otherwise a record is selected when its `error_code` is one of them
+ * (records written before `error_code` existed are never selected by code).
  */
 export function selectRecord(value: Buffer | string | null, codes: ReadonlySet<string> | null): Selection {
   if (value === null) return { kind: 'unreadable' };
@@ -40,8 +43,9 @@ export function selectRecord(value: Buffer | string | null, codes: ReadonlySet<s
     return { kind: 'unreadable' };
   }
   if (record === null || typeof record !== 'object' || Array.isArray(record)) return { kind: 'unreadable' };
-  const { original_message: original, error_code: code } = record as Record<string, unknown>;
+  const { original_message: original, error_code: code, service } = record as Record<string, unknown>;
   if (original !== null && typeof original !== 'string') return { kind: 'unreadable' };
+  if (service !== SERVICE_NAME) return { kind: 'foreign' };
   if (codes !== null && (typeof code !== 'string' || !codes.has(code))) return { kind: 'skipped' };
   if (original === null) return { kind: 'tombstone' };
   if (isTruncatedOriginal(original)) return { kind: 'truncated' };
@@ -66,6 +70,8 @@ export interface ReplaySummary {
   tombstones: number;
   /** Input that is not an error record. */
   unreadable: number;
+  /** Error records of other services (another `service` on the shared topic): left alone. */
+  foreign: number;
 }
 
 /** Adds up a replay, and remembers where the unreplayable records were (first 20). */
@@ -80,6 +86,7 @@ export class ReplayTally {
     truncated: 0,
     tombstones: 0,
     unreadable: 0,
+    foreign: 0,
   };
   /** Where the first truncated records are (`line 12`, `iot_errors/0@42`). */
   readonly truncatedAt: string[] = [];
@@ -106,6 +113,9 @@ export class ReplayTally {
         return null;
       case 'unreadable':
         s.unreadable++;
+        return null;
+      case 'foreign':
+        s.foreign++;
         return null;
     }
   }
