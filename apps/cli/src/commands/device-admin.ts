@@ -138,15 +138,22 @@ export function registerDeviceAdminCommands(program: Command, rt: Runtime): void
       const found: FutureDevice[] = [];
       let cursor: string | null = opts.cursor ?? null;
       // A page may be short (bounded work per call) and still have a cursor: follow it up to the limit.
-      do {
-        const page = await client.listFutureDevices({
-          ...(opts.after !== undefined && { after: opts.after }),
-          limit: limit - found.length,
-          cursor,
-        });
-        found.push(...page.devices);
-        cursor = page.next_cursor;
-      } while (cursor !== null && found.length < limit);
+      const progress = out.progress('looking for devices stamped in the future');
+      let pages = 0;
+      try {
+        do {
+          const page = await client.listFutureDevices({
+            ...(opts.after !== undefined && { after: opts.after }),
+            limit: limit - found.length,
+            cursor,
+          });
+          found.push(...page.devices);
+          cursor = page.next_cursor;
+          progress.update(found.length, ++pages);
+        } while (cursor !== null && found.length < limit);
+      } finally {
+        progress.done();
+      }
       out.result({ devices: found, next_cursor: cursor }, () =>
         found.length === 0
           ? '(no devices stamped in the future)'
