@@ -7,7 +7,7 @@ type Json = Record<string, unknown>;
 
 const ERROR_TEXT: Record<number, string> = {
   304: 'Not modified (If-None-Match matched the ETag)',
-  400: 'Bad input (CACHE_004 invalid key, id, tenant, glob or cursor; CACHE_007 invalid body or query)',
+  400: 'Bad input (CACHE_004 invalid key, id, tenant or glob; CACHE_007 invalid body, query, cursor, nesting or timestamp)',
   401: 'Missing or invalid credentials (AUTH_001)',
   403: 'Missing scope or tenant (AUTH_002)',
   404: 'Not found (CACHE_001)',
@@ -130,7 +130,8 @@ function operation(route: AnyRoute): Json {
     ...(route.errors ?? []),
     ...(route.access === 'none' ? [] : [401, 403, 429]),
     ...(route.tenant === 'none' ? [] : [400]),
-    ...(Object.keys(route.params).length > 0 ? [400] : []),
+    ...(Object.keys(route.params).length > 0 || route.query ? [400] : []),
+    ...(route.body ? [400, 413] : []),
     ...(route.access === 'none' ? [] : [503, 504]),
   ]);
   for (const status of [...errorStatuses].sort()) {
