@@ -114,7 +114,7 @@ describe('checkReadingBounds', () => {
       [{ metadata: { ['\ud800']: 1 } }, 'invalid_unicode', 'CACHE_007'],
       [{ metadata: { datatype_id: 'a\udc00', datatype_name: 'X' } }, 'invalid_unicode', 'CACHE_007'],
       [{ values: ['x'.repeat(INPUT_BOUNDS.maxMessageBytes)] }, 'message_too_large', 'CACHE_008'],
-      [{ request_id: 'r'.repeat(257) }, 'request_id_too_long', 'CACHE_008'],
+      [{ request_id: 'r'.repeat(1025) }, 'request_id_too_long', 'CACHE_008'],
       [{ metadata: JSON.parse('{"__proto__": 1}') }, 'metadata_key_reserved', 'CACHE_007'],
     ];
     for (const [over, reason, code] of cases) {

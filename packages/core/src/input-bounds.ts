@@ -18,7 +18,7 @@ export const INPUT_BOUNDS = {
   maxMetadataKeyLength: 128,
   /** One metadata value as JSON (the seed's string fields included). */
   maxMetadataValueBytes: 16_384,
-  maxRequestIdLength: 256,
+  maxRequestIdLength: 1_024,
   /** Longest tenant-cache TTL (10 years); beyond it Redis cannot hold the expiry. */
   maxTtlSeconds: 315_360_000,
   /** Longest listing cursor a caller may pass back. */
@@ -269,7 +269,7 @@ function checkId(value: unknown, field: string, max: number, allowEmpty: boolean
 
 /** The characters of a string array (or null), or its problem. */
 function stringArrayChars(value: unknown, field: string): InputProblem | number {
-  if (value === null) return 4;
+  if (value == null) return 4;
   if (!Array.isArray(value)) {
     return problem('invalid_shape', field, `${field} must be an array of strings or null`);
   }
@@ -429,10 +429,11 @@ export function readingBoundsChecker(options: BoundsOptions): (reading: Reading)
       if (p) return p;
       lastStamp = r.timestamp;
     }
-    if (r.request_id !== null && typeof r.request_id !== 'string') {
+    // absent (undefined) optional fields are stored as null, like JSON.stringify does
+    if (r.request_id != null && typeof r.request_id !== 'string') {
       return problem('invalid_shape', 'request_id', 'request_id must be a string or null');
     }
-    if (r.request_id !== null && r.request_id.length > INPUT_BOUNDS.maxRequestIdLength) {
+    if (r.request_id != null && r.request_id.length > INPUT_BOUNDS.maxRequestIdLength) {
       return problem(
         'request_id_too_long',
         'request_id',
@@ -445,7 +446,7 @@ export function readingBoundsChecker(options: BoundsOptions): (reading: Reading)
     const names = stringArrayChars(r.display_names, 'display_names');
     if (typeof names !== 'number') return names;
     let budget = INPUT_BOUNDS.maxMessageBytes - r.device_id.length - r.index.length - 100 - labels - names;
-    if (r.request_id !== null) budget -= r.request_id.length;
+    if (r.request_id != null) budget -= r.request_id.length;
     if (r.metadata !== null) {
       if (typeof r.metadata !== 'object' || Array.isArray(r.metadata)) {
         return problem('invalid_shape', 'metadata', 'metadata must be an object or null');
