@@ -122,7 +122,10 @@ export class RedisKv {
    * sparse: at most `scanBudget` index entries are read per call); `next_cursor` is null at the end.
    */
   async listKeys(tenant: string, pattern: string, limit: number, cursor: string | null): Promise<KeyPage> {
-    if (cursor !== null && !/^(0|[1-9][0-9]{0,19})$/.test(cursor)) throw malformedCursor();
+    // a ZSCAN cursor: an unsigned 64-bit integer in decimal
+    if (cursor !== null && (!/^(0|[1-9][0-9]{0,19})$/.test(cursor) || BigInt(cursor) >= 2n ** 64n)) {
+      throw malformedCursor();
+    }
     const match = pattern === '*' ? null : compileGlob(pattern);
     const budget = scanBudget(limit, match === null ? 0 : match.tokens, LIMITS.keyMaxLength);
     let next = cursor ?? '0';

@@ -138,7 +138,7 @@ export function boundsSuite(make: MakeClient): void {
         await expect(client.listKeys(pattern)).rejects.toMatchObject({ code: 'CACHE_004' });
         await expect(client.invalidate(pattern)).rejects.toMatchObject({ code: 'CACHE_004' });
       }
-      for (const cursor of ['abc', '%%%', '-1', '99999999999999999999999']) {
+      for (const cursor of ['abc', '%%%', '-1', '99999999999999999999999', '18446744073709551616']) {
         for (const call of [
           () => client.listKeys('*', { cursor }),
           () => client.listDevices({ cursor }),
