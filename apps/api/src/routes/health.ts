@@ -25,6 +25,11 @@ export async function healthBody(deps: RouteDeps): Promise<{ body: HealthBody; h
   };
 }
 
+const ApiHealth = HealthStatus.extend({
+  version: z.string(),
+  uptime_seconds: z.number(),
+  auth: z.enum(['on', 'off']),
+});
 const Liveness = z.object({ status: z.literal('alive'), timestamp: z.string(), uptime_seconds: z.number() });
 const Readiness = HealthStatus.extend({ ready: z.boolean() }).partial().extend({
   ready: z.boolean(),
@@ -61,7 +66,7 @@ export const HEALTH_ROUTES = [
     access: 'any token',
     tenant: 'none',
     params: {},
-    response: { status: 200, schema: named('HealthStatus', HealthStatus) },
+    response: { status: 200, schema: named('ApiHealth', ApiHealth) },
     errors: [503],
     envelope: 'plain',
     handler: (deps) => async () => {
