@@ -4,10 +4,16 @@ import type { z } from 'zod';
 import type { AppEnv } from './context.js';
 import { validationErrorOf } from './errors.js';
 
-/** The JSON body of a request; 400 CACHE_007 when it is missing or not JSON. */
-export async function readJson(c: Context<AppEnv>): Promise<unknown> {
+/**
+ * The JSON body of a request; 400 CACHE_007 when it is not JSON, or missing (unless `emptyAs` is
+ * given: what an empty body means).
+ */
+export async function readJson(c: Context<AppEnv>, emptyAs?: unknown): Promise<unknown> {
   const text = await c.req.text();
-  if (text.trim() === '') throw new ValidationError('the request needs a JSON body');
+  if (text.trim() === '') {
+    if (emptyAs !== undefined) return emptyAs;
+    throw new ValidationError('the request needs a JSON body');
+  }
   try {
     return JSON.parse(text);
   } catch {

@@ -51,7 +51,7 @@ async function serve(c: Context<AppEnv>, s: Served): Promise<Response> {
     rule === 'none' || rule === 'header-or-all' ? null : checkTenant(c, rule, principal, params, undefined);
   let body: unknown;
   if (route.body) {
-    const raw = route.bodyOptional ? await readOptionalJson(c) : await readJson(c);
+    const raw = await readJson(c, route.bodyOptional ? {} : undefined);
     body = parseWith(route.body.schema, raw, 'body');
   }
   if (route.scopeByBody) {
@@ -63,11 +63,6 @@ async function serve(c: Context<AppEnv>, s: Served): Promise<Response> {
   if (route.tenant === 'header-or-all') tenant = checkTenant(c, route.tenant, principal, params, body);
   const reply = await s.handler({ c, principal, tenant, params, query, body });
   return reply instanceof Response ? reply : answer(c, route, reply);
-}
-
-async function readOptionalJson(c: Context<AppEnv>): Promise<unknown> {
-  const text = await c.req.text();
-  return text.trim() === '' ? {} : readJson(c);
 }
 
 /** The reply in the route's envelope. */
