@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError } from '@org/cache-core';
+import { ForbiddenError, NotFoundError, ValidationError } from '@org/cache-core';
 import type { Context, Hono } from 'hono';
 import type { Principal } from '../auth/principal.js';
 import { hasScope } from '../auth/principal.js';
@@ -56,9 +56,13 @@ async function serve(c: Context<AppEnv>, s: Served): Promise<Response> {
   }
   if (route.scopeByBody) {
     const { field, scopes } = route.scopeByBody;
-    const scope = scopes[String((body as Record<string, unknown>)[field])];
-    if (scope !== undefined && !hasScope(principal, scope)) forbidScope(scope);
-    c.set('operation', `${route.operation}-${String((body as Record<string, unknown>)[field])}`);
+    const value = String((body as Record<string, unknown>)[field]);
+    const scope = Object.hasOwn(scopes, value) ? scopes[value] : undefined;
+    // Fail closed: a value the table gives no scope is refused, whatever the body schema allowed.
+    if (scope === undefined)
+      throw new ValidationError(`invalid body: ${field} must be one of ${Object.keys(scopes).join(', ')}`);
+    if (!hasScope(principal, scope)) forbidScope(scope);
+    c.set('operation', `${route.operation}-${value}`);
   }
   if (route.tenant === 'header-or-all') tenant = checkTenant(c, route.tenant, principal, params, body);
   const reply = await s.handler({ c, principal, tenant, params, query, body });
