@@ -1,7 +1,7 @@
 /**
  * upsertReadings of this build (../dist) against a baseline build on one Redis, alternating batch
  * by batch, so both see the same machine load: `BENCH_BASELINE=/path/to/old/dist/index.js node
- * bench/upsert-ab.bench.ts`. BENCH_READINGS (default 300,000 per round), BENCH_ROUNDS (default 4)
+ * bench/upsert-ab.bench.ts` (BENCH_CURRENT replaces ../dist/index.js). BENCH_READINGS (default 300,000 per round), BENCH_ROUNDS (default 4)
  * and BENCH_BATCH (default 10,000) tune it. Prints readings/s per round and the ratio current /
  * baseline (median of the per-round ratios).
  */
@@ -62,7 +62,7 @@ async function round(
 
 async function main() {
   if (!BASELINE) throw new Error('set BENCH_BASELINE to the index.js of the baseline build');
-  const current = await load(new URL('../dist/index.js', import.meta.url).href);
+  const current = await load(process.env.BENCH_CURRENT ?? new URL('../dist/index.js', import.meta.url).href);
   const baseline = await load(BASELINE);
   const server = await benchRedis();
   const admin = new Redis(server.url);
