@@ -1,6 +1,9 @@
 import { createCacheClient } from '@org/cache-client';
 import { clientConformance, type RedisServer, startRedis } from '@org/cache-testkit';
 import { afterAll, beforeAll } from 'vitest';
+import { Authenticator } from './auth/authenticator.js';
+import { SCOPES } from './auth/scopes.js';
+import { parseTokenList } from './auth/token-config.js';
 import { httpClientOwning, serveApp } from './test/serve.js';
 
 let redis: RedisServer;
@@ -11,9 +14,21 @@ beforeAll(async () => {
 });
 afterAll(() => redis?.stop());
 
+/** Every scope the suite needs, `devices:admin` included (the open API's anonymous caller lacks it). */
+const TOKEN = 'conformance-token-0123456789';
+const auth = () =>
+  Authenticator.create({
+    tokens: parseTokenList(
+      JSON.stringify([
+        { service_id: 'conformance', token: TOKEN, scopes: SCOPES.filter((s) => s !== 'cache:admin') },
+      ]),
+    ),
+  });
+
 clientConformance('http over memory', async (options) => {
   const backend = createCacheClient({ transport: 'memory', ttlSeconds: options?.ttlSeconds });
-  return httpClientOwning(await serveApp({ client: backend, limits: { rateLimit: null } }));
+  const served = await serveApp({ client: backend, auth: await auth(), limits: { rateLimit: null } });
+  return httpClientOwning(served, { token: TOKEN });
 });
 
 clientConformance('http over redis', async (options) => {
@@ -23,5 +38,6 @@ clientConformance('http over redis', async (options) => {
     keyPrefix: `api-conf-${process.pid}-${n++}:`,
     ttlSeconds: options?.ttlSeconds,
   });
-  return httpClientOwning(await serveApp({ client: backend, limits: { rateLimit: null } }));
+  const served = await serveApp({ client: backend, auth: await auth(), limits: { rateLimit: null } });
+  return httpClientOwning(served, { token: TOKEN });
 });
