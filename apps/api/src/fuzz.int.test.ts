@@ -11,6 +11,7 @@ import { timestampFromMillis } from '@org/cache-core';
 import { startRedis } from '@org/cache-testkit';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
+import { SCOPES } from './auth/scopes.js';
 import { loadEnv } from './env.js';
 import { createLogger } from './logger.js';
 import { API_ROUTES } from './route-table/table.js';
@@ -74,7 +75,10 @@ it(`answers ${RUNS * CONNECTIONS} hostile requests over the route table without 
     KEY_PREFIX: keyPrefix,
     API_HOST: '127.0.0.1',
     API_PORT: '0',
-    API_TOKENS: `fuzz:${token}`,
+    // Every scope but cache:admin, so that the admin routes are exercised too.
+    API_TOKENS: JSON.stringify([
+      { service_id: 'fuzz', token, scopes: SCOPES.filter((scope) => scope !== 'cache:admin') },
+    ]),
     LOG_LEVEL: 'silent',
     RATE_LIMIT_ENABLED: 'false',
     AUTH_FAILURE_LIMIT: '0',
