@@ -3,6 +3,7 @@
  * on the code before the route table (a 500, a silent write, or a wipe of every tenant).
  */
 import { readFileSync } from 'node:fs';
+import type { RedisTransport } from '@org/cache-client';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Authenticator } from './auth/authenticator.js';
@@ -160,6 +161,11 @@ describe('data rules', () => {
     const { metadata } = await put.json();
     expect(metadata.expires_at).not.toBeNull();
     const expiresAt = Date.parse(metadata.expires_at);
+    // What Redis holds: the entry's own expiry, in ms since the epoch.
+    const transport = api.client.transport as RedisTransport;
+    const held = await transport.redis.pexpiretime(transport.keys.kvEntry('acme', 'short'));
+    expect(held).toBeGreaterThan(0);
+    expect(Math.abs(held - expiresAt)).toBeLessThan(5);
     expect(expiresAt).toBeGreaterThan(Date.now() - 1_000);
     expect(expiresAt).toBeLessThanOrEqual(Date.now() + 1_500);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 200));
