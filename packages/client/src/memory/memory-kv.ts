@@ -1,6 +1,7 @@
 import { type CacheEntry, compileGlob, type JsonValue, LIMITS } from '@org/cache-core';
 import { decodeCursor, encodeCursor } from '../listing/cursor.js';
 import { scanBudget } from '../listing/device-listing.js';
+import { matchInSlices } from '../listing/match-in-slices.js';
 import type { KeyPage, KvSetItem } from '../transport.js';
 
 interface StoredEntry {
@@ -63,13 +64,8 @@ export class MemoryKv {
   /** Deletes the matching keys, matching a bounded number of keys per turn of the event loop. */
   async invalidate(tenant: string, pattern: string): Promise<number> {
     const match = compileGlob(pattern);
-    const perTurn = scanBudget(1, match.tokens, LIMITS.keyMaxLength);
     const keys = [...(this.#tenants.get(tenant)?.keys() ?? [])];
-    const matching: string[] = [];
-    for (let i = 0; i < keys.length; i++) {
-      if (match(keys[i]!)) matching.push(keys[i]!);
-      if ((i + 1) % perTurn === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
+    const matching = await matchInSlices(keys, match, scanBudget(1, match.tokens, LIMITS.keyMaxLength));
     return this.delete(tenant, matching);
   }
 

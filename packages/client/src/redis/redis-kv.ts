@@ -10,6 +10,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { HitCounter } from '../hit-counter.js';
 import { malformedCursor } from '../listing/cursor.js';
 import { scanBudget } from '../listing/device-listing.js';
+import { matchInSlices } from '../listing/match-in-slices.js';
 import type { KeyPage, KvSetItem } from '../transport.js';
 import type { Scripts } from './connection.js';
 
@@ -105,13 +106,14 @@ export class RedisKv {
    */
   async invalidate(tenant: string, pattern: string): Promise<number> {
     const match = pattern === '*' ? null : compileGlob(pattern);
+    const perSlice = match === null ? 0 : scanBudget(1, match.tokens, LIMITS.keyMaxLength);
     let cursor = '0';
     let deleted = 0;
     do {
       const [next, flat] = await this.#redis.zscan(this.#keys.kvIndex(tenant), cursor, 'COUNT', 500);
       cursor = next;
-      const keys: string[] = [];
-      for (let i = 0; i < flat.length; i += 2) if (match === null || match(flat[i]!)) keys.push(flat[i]!);
+      const scanned = flat.filter((_, i) => i % 2 === 0);
+      const keys = match === null ? scanned : await matchInSlices(scanned, match, perSlice);
       if (keys.length > 0) deleted += await this.delete(tenant, keys);
     } while (cursor !== '0');
     return deleted;
@@ -141,12 +143,14 @@ export class RedisKv {
       );
       next = c;
       examined += flat.length / 2;
+      const live: string[] = [];
       for (let i = 0; i < flat.length; i += 2) {
         const score = flat[i + 1]!;
         // Entries without a TTL are scored +inf, which Redis spells "inf".
-        if ((score === 'inf' || Number(score) > now) && (match === null || match(flat[i]!)))
-          keys.push(flat[i]!);
+        if (score === 'inf' || Number(score) > now) live.push(flat[i]!);
       }
+      // a small zset answers every entry at once, whatever COUNT: match them in slices
+      keys.push(...(match === null ? live : await matchInSlices(live, match, budget)));
     } while (next !== '0' && keys.length < limit && examined < budget);
     return { keys, next_cursor: next === '0' ? null : next };
   }
