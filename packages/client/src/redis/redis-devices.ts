@@ -90,11 +90,12 @@ export class RedisDevices implements DeviceIndexSource {
   async #write(updates: readonly DeviceUpdate[]): Promise<{ stale: number; staleSamples: StaleSample[] }> {
     const groups = new Map<number, Group>();
     const sent: { ids: string[]; reply: Promise<unknown> }[] = [];
-    const send = (g: Group) =>
-      sent.push({
-        ids: g.ids,
-        reply: sendScriptNow(this.#redis, 'cacheUpsertDevices', [g.keys.length, ...g.keys, ...g.args]),
-      });
+    const send = (g: Group) => {
+      const reply = sendScriptNow(this.#redis, 'cacheUpsertDevices', [g.keys.length, ...g.keys, ...g.args]);
+      // handled below (allSettled); until then a failure must not count as an unhandled rejection
+      reply.catch(() => {});
+      sent.push({ ids: g.ids, reply });
+    };
     for (const u of updates) {
       const metaKey = this.#keys.deviceMetadata(u.deviceId);
       const slot = this.#cluster ? calculateSlot(metaKey) : 0;

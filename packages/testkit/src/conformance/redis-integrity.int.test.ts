@@ -99,6 +99,29 @@ describe.each(Object.entries(clients))('%s write path', (_name, make) => {
     expect((await client.listDevices()).devices.map((d) => d.device_id)).toEqual(['good-1', 'good-2']);
   });
 
+  it('fails a large batch cleanly when an early write call fails while later ones are being encoded', async () => {
+    await using client = make();
+    const t = client.transport as RedisTransport;
+    await t.redis.set(t.keys.deviceMetadata('early-bad'), 'not a hash');
+    const batch = [
+      makeReading('early-bad', 'T', 1),
+      ...Array.from({ length: 349 }, (_, i) => makeReading(`many-${String(i).padStart(3, '0')}`, 'T', 1)),
+    ];
+    const error = await failureOf(() => client.upsertReadings(batch));
+    expect(classifyFailure(error)).toBe('permanent');
+    // every listed device has state, and the culprit is not listed
+    let cursor: string | null = null;
+    const listed: string[] = [];
+    do {
+      const page = await client.listDevices({ limit: 1000, cursor });
+      listed.push(...page.devices.map((d) => d.device_id));
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+    expect(listed).not.toContain('early-bad');
+    const states = await Promise.all(listed.map((id) => client.getReadings(id)));
+    expect(states.every((s) => s.length === 1)).toBe(true);
+  });
+
   it('writes even 5,000 metadata keys when a caller skips the client checks (the script chunks its HSET)', async () => {
     await using client = make();
     const extra: Record<string, unknown> = {};
