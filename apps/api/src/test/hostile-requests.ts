@@ -17,10 +17,11 @@ export interface HostileRequest {
   headers: Record<string, string>;
   body?: string;
   /**
-   * The route that surely answers (its method, every parameter percent-encoded and not a word a
-   * fixed route of the table uses), so its documented answer can be checked; else undefined.
+   * `METHOD /path/{param}` of the route that surely answers (its method, every parameter
+   * percent-encoded and not a word a fixed route of the table uses), so its documented answer can
+   * be checked; else undefined.
    */
-  route?: AnyRoute;
+  route?: string;
 }
 
 function paramValues(param: PathParam, o: HostileOptions): fc.Arbitrary<string> {
@@ -144,7 +145,7 @@ function routeRequest(
         path: `/${s.map((x) => x.text).join('/')}${q}`,
         headers: h,
         body: method === 'GET' || method === 'HEAD' ? undefined : body,
-        route: sure ? route : undefined,
+        route: sure ? `${route.method} ${route.path}` : undefined,
       };
     });
 }
