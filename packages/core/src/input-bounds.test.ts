@@ -126,6 +126,24 @@ describe('checkReadingBounds', () => {
     }
   });
 
+  it('checks every reading of a batch, whatever the reading before it held', () => {
+    const check = readingBoundsChecker(opts);
+    const meta = (extra: Record<string, unknown>) => ({ datatype_id: 'x', datatype_name: 'X', ...extra });
+    expect(check(reading({ metadata: meta({ a: 1, b: 2 }) }))).toBeNull();
+    expect(check(reading({ metadata: meta({ a: 1, ['\ud800']: 2 }) }))).toMatchObject({
+      reason: 'invalid_unicode',
+    });
+    expect(check(reading({ metadata: meta({ a: 1, b: 'x'.repeat(20_000) }) }))).toMatchObject({
+      reason: 'metadata_value_too_large',
+    });
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, i]));
+    expect(check(reading({ metadata: meta(many) }))).toMatchObject({ reason: 'too_many_metadata_keys' });
+    expect(check(reading({ metadata: meta({ a: 1, b: 2 }) }))).toBeNull();
+    // the same device and timestamp as the reading before, but bad elsewhere
+    expect(check(reading({ values: [nested(40)] }))).toMatchObject({ reason: 'value_too_deep' });
+    expect(check(reading({ index: 'i'.repeat(65) }))).toMatchObject({ reason: 'index_too_long' });
+  });
+
   it('allows exactly the skew, and the skew is the caller’s', () => {
     const edge = reading({ timestamp: timestampFromMillis(NOW + DEFAULT_MAX_FUTURE_SKEW_MS) });
     expect(checkReadingBounds(edge, opts)).toBeNull();

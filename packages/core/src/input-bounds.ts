@@ -247,6 +247,13 @@ function plainText(s: string): boolean {
  */
 const KNOWN_KEYS = new Map<string, boolean>();
 const KNOWN_KEYS_MAX = 4_096;
+/** The keys (and whether each is a seed field) of the metadata checked last, by position. */
+interface KeyShape {
+  keys: string[];
+  seed: boolean[];
+}
+const SHAPE_MAX = 16;
+
 /** Reading indexes already found valid (a handful recur: T, U, P…); bounded the same way. */
 const KNOWN_INDEXES = new Set<unknown>();
 
@@ -287,11 +294,18 @@ function stringArrayChars(value: unknown, field: string): InputProblem | number 
  * extra keys, each key at most `maxMetadataKeyLength` and valid unicode, each value within
  * `maxMetadataValueBytes` and `maxValueDepth`. Returns the characters counted, or the problem.
  */
-function checkMetadataEntries(entries: Record<string, unknown>, prefix: string): InputProblem | number {
+function checkMetadataEntries(
+  entries: Record<string, unknown>,
+  prefix: string,
+  shape: KeyShape = { keys: [], seed: [] },
+): InputProblem | number {
   let extra = 0;
   let chars = 2;
+  let at = 0;
   for (const key in entries) {
-    let seed = KNOWN_KEYS.get(key);
+    // consecutive readings usually carry the same keys in the same order: an identity compare
+    // (property names are interned) instead of a lookup
+    let seed: boolean | undefined = shape.keys[at] === key ? shape.seed[at] : KNOWN_KEYS.get(key);
     if (seed === undefined) {
       if (!Object.hasOwn(entries, key)) continue;
       const p = keyProblem(key, prefix);
@@ -300,6 +314,11 @@ function checkMetadataEntries(entries: Record<string, unknown>, prefix: string):
       if (KNOWN_KEYS.size >= KNOWN_KEYS_MAX) KNOWN_KEYS.clear();
       KNOWN_KEYS.set(key, seed);
     }
+    if (at < SHAPE_MAX) {
+      shape.keys[at] = key;
+      shape.seed[at] = seed;
+    }
+    at++;
     if (!seed && ++extra > INPUT_BOUNDS.maxMetadataKeys) {
       return problem(
         'too_many_metadata_keys',
@@ -409,6 +428,7 @@ export function readingBoundsChecker(options: BoundsOptions): (reading: Reading)
   const limit = futureLimit(options);
   let lastId: unknown = null;
   let lastStamp: unknown = null;
+  const shape: KeyShape = { keys: [], seed: [] };
   return (r) => {
     if (r === null || typeof r !== 'object')
       return problem('invalid_shape', 'reading', 'a reading must be an object');
@@ -451,7 +471,7 @@ export function readingBoundsChecker(options: BoundsOptions): (reading: Reading)
       if (typeof r.metadata !== 'object' || Array.isArray(r.metadata)) {
         return problem('invalid_shape', 'metadata', 'metadata must be an object or null');
       }
-      const m = checkMetadataEntries(r.metadata, 'metadata');
+      const m = checkMetadataEntries(r.metadata, 'metadata', shape);
       if (typeof m !== 'number') return m;
       budget -= m;
     }
