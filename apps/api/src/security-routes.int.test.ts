@@ -123,6 +123,7 @@ describe('every client mistake is a 4xx without internal detail', () => {
     const bads: [string, string][] = [
       ['dev-bad-deep', withValuesJson(good('dev-bad-deep'), `[${nestedJson(9_000)}]`)],
       ['dev-bad-future', JSON.stringify(good('dev-bad-future', future))],
+      ['..', JSON.stringify(good('..'))],
       [
         'dev-bad-meta',
         JSON.stringify({
@@ -139,14 +140,23 @@ describe('every client mistake is a 4xx without internal detail', () => {
       expect(body).toMatchObject({ written: 2, invalid: 1 });
       expect(body.errors).toHaveLength(1);
       expect(body.errors[0]).toMatchObject({ position: 1, device_id: badId });
-      expect(['CACHE_007', 'CACHE_008']).toContain(body.errors[0].code);
+      expect(['CACHE_004', 'CACHE_007', 'CACHE_008']).toContain(body.errors[0].code);
       expect(typeof body.errors[0].reason).toBe('string');
       expectNoInternals(body.errors[0].message);
     }
     const listed = (await (await api.call('GET', '/api/devices?limit=1000')).json()).devices.map(
       (d: { device_id: string }) => d.device_id,
     );
-    expect(listed.sort()).toEqual(['dev-a0', 'dev-a1', 'dev-a2', 'dev-b0', 'dev-b1', 'dev-b2']);
+    expect(listed.sort()).toEqual([
+      'dev-a0',
+      'dev-a1',
+      'dev-a2',
+      'dev-a3',
+      'dev-b0',
+      'dev-b1',
+      'dev-b2',
+      'dev-b3',
+    ]);
     for (const id of listed) expect((await api.call('GET', `/api/devices/${id}`)).status, id).toBe(200);
   });
 });

@@ -22,6 +22,20 @@ export interface ReadingProblem {
 const MAX_REPORTED_PROBLEMS = 100;
 
 /**
+ * `.` and `..` cannot travel as a path segment (URL parsers remove them, encoded or not): a device
+ * of that id could be written here but never read or reset by its path, so it is refused.
+ */
+function unaddressable(deviceId: string): Omit<ReadingProblem, 'position' | 'device_id'> | null {
+  if (deviceId !== '.' && deviceId !== '..') return null;
+  return {
+    code: ErrorCode.INVALID_KEY,
+    reason: 'invalid_id',
+    field: 'device_id',
+    message: 'a device id of "." or ".." cannot be addressed in a URL',
+  };
+}
+
+/**
  * Checks every item of a batch on its own (the `ValidatedOutput` schema, then the core bounds:
  * sizes, depth, metadata keys, timestamps no further ahead than MAX_FUTURE_SKEW) and writes all
  * the good ones in one call. The client checks the whole call again before writing anything, so a
@@ -58,7 +72,7 @@ export async function writeReadings(
       };
     } else {
       const reading = toReading(parsed.data);
-      const found = checkReadingBounds(reading, bounds);
+      const found = checkReadingBounds(reading, bounds) ?? unaddressable(reading.device_id);
       if (found === null) valid.push(reading);
       else problem = found;
     }
