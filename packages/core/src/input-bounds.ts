@@ -1,7 +1,11 @@
-import { type CacheError, ErrorCode, errorFromCode } from './errors.js';
 import { LIMITS } from './ids.js';
+import { type InputProblem, problem } from './input-problem.js';
+import { checkJsonValue, flatValuesFit, measureValue, NUMBER_CHARS } from './json-measure.js';
 import type { DeviceMetadata, Reading } from './models/device.js';
 import { timestampFromMillis } from './timestamp.js';
+
+export { type BoundsReason, type InputProblem, inputProblemError } from './input-problem.js';
+export { checkJsonDepth, checkJsonValue } from './json-measure.js';
 
 /**
  * Bounds of everything a producer or a caller hands the cache, checked before anything reaches
@@ -35,71 +39,10 @@ export const INPUT_BOUNDS = {
 /** How far ahead of the checker's clock a reading may be stamped (5 minutes). */
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 300_000;
 
-export type BoundsReason =
-  | 'message_too_large'
-  | 'value_too_deep'
-  | 'too_many_metadata_keys'
-  | 'metadata_key_too_long'
-  | 'metadata_value_too_large'
-  | 'id_too_long'
-  | 'index_too_long'
-  | 'timestamp_in_future'
-  /** An id or index that is empty (ids only) or holds control characters or unpaired surrogates. */
-  | 'invalid_id'
-  /** A timestamp that is not the normalized form (`toReading` of a parsed `ValidatedOutput`). */
-  | 'invalid_timestamp'
-  /** A field of the wrong type (values not an array, a label not a string, metadata not an object…). */
-  | 'invalid_shape'
-  /** Something JSON cannot hold (a bigint, a function, a symbol). */
-  | 'not_json'
-  /** A metadata key or seed field with an unpaired surrogate (Redis and Lua cannot carry it). */
-  | 'invalid_unicode'
-  | 'request_id_too_long'
-  /** The metadata key `__proto__`: JavaScript objects (and so the clients reading the hash) cannot carry it. */
-  | 'metadata_key_reserved';
-
-export interface InputProblem {
-  reason: BoundsReason;
-  code: ErrorCode;
-  /** Which field: `device_id`, `values`, `metadata.<key>`, `timestamp`… */
-  field: string;
-  message: string;
-}
-
 export interface BoundsOptions {
   /** The checker's clock (epoch ms). */
   nowMs: number;
   maxFutureSkewMs: number;
-}
-
-const CODE_OF: Record<BoundsReason, ErrorCode> = {
-  message_too_large: ErrorCode.TOO_LARGE,
-  value_too_deep: ErrorCode.INVALID_INPUT,
-  too_many_metadata_keys: ErrorCode.TOO_LARGE,
-  metadata_key_too_long: ErrorCode.TOO_LARGE,
-  metadata_value_too_large: ErrorCode.TOO_LARGE,
-  id_too_long: ErrorCode.INVALID_KEY,
-  index_too_long: ErrorCode.INVALID_KEY,
-  timestamp_in_future: ErrorCode.INVALID_INPUT,
-  invalid_id: ErrorCode.INVALID_KEY,
-  invalid_timestamp: ErrorCode.INVALID_INPUT,
-  invalid_shape: ErrorCode.INVALID_INPUT,
-  not_json: ErrorCode.INVALID_INPUT,
-  invalid_unicode: ErrorCode.INVALID_INPUT,
-  request_id_too_long: ErrorCode.TOO_LARGE,
-  metadata_key_reserved: ErrorCode.INVALID_INPUT,
-};
-
-const problem = (reason: BoundsReason, field: string, message: string): InputProblem => ({
-  reason,
-  code: CODE_OF[reason],
-  field,
-  message,
-});
-
-/** The error to throw for a problem (`InvalidKeyError`, `ValidationError` or `TooLargeError`). */
-export function inputProblemError(p: InputProblem, details: Record<string, unknown> = {}): CacheError {
-  return errorFromCode(p.code, p.message, { details: { field: p.field, reason: p.reason, ...details } });
 }
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -107,129 +50,6 @@ const LONE_SURROGATE = /\p{Cs}/u;
 /** Cheap pre-test: no control character and no surrogate at all (the usual text) needs no more checks. */
 const SUSPECT = /[\u0000-\u001f\u007f-\u009f\uD800-\uDFFF]/;
 const SEED_FIELDS = new Set(['datatype_id', 'datatype_name', 'datatype_unit', 'persist', 'last_updated']);
-const NUMBER_CHARS = 8;
-
-/** What one iterative walk of a JSON value found. */
-interface Measure {
-  /** Estimated characters of its JSON text; stops growing past the limit the walk was given. */
-  chars: number;
-  tooDeep: boolean;
-  notJson: boolean;
-}
-
-/**
- * Walks a value without recursion (a 100,000-deep value cannot overflow the stack) and stops as
- * soon as it is deeper than `maxDepth` or larger than `maxChars`, so the work is bounded by the
- * limits, not by the value (a cyclic value ends as too deep).
- */
-function measure(value: unknown, maxDepth: number, maxChars: number): Measure {
-  const out: Measure = { chars: 0, tooDeep: false, notJson: false };
-  if (value === null || typeof value !== 'object') {
-    out.chars = scalarChars(value, out);
-    return out;
-  }
-  const values: unknown[] = [value];
-  const depths: number[] = [1];
-  while (values.length > 0) {
-    const v = values.pop();
-    const depth = depths.pop()!;
-    if (v === null || typeof v !== 'object') {
-      out.chars += scalarChars(v, out);
-      if (out.notJson) return out;
-    } else {
-      if (depth > maxDepth) {
-        out.tooDeep = true;
-        return out;
-      }
-      out.chars += 2;
-      if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) {
-          out.chars++;
-          values.push(v[i]);
-          depths.push(depth + 1);
-          if (out.chars > maxChars) return out;
-        }
-      } else {
-        for (const key in v) {
-          if (!Object.hasOwn(v, key)) continue;
-          out.chars += key.length + 4;
-          values.push((v as Record<string, unknown>)[key]);
-          depths.push(depth + 1);
-          if (out.chars > maxChars) return out;
-        }
-      }
-    }
-    if (out.chars > maxChars) return out;
-  }
-  return out;
-}
-
-function scalarChars(v: unknown, out: Measure): number {
-  switch (typeof v) {
-    case 'string':
-      return v.length + 2;
-    case 'number':
-      return NUMBER_CHARS;
-    case 'boolean':
-      return 5;
-    case 'undefined':
-      return 4; // null in an array, dropped in an object
-    case 'object':
-      return 4; // null
-    default:
-      out.notJson = true; // bigint, function, symbol
-      return 0;
-  }
-}
-
-/** True when `value` nests arrays and objects at most `max` deep (`[1]` is 1, a scalar 0). Iterative. */
-export function checkJsonDepth(value: unknown, max: number): boolean {
-  return !measure(value, max, Number.POSITIVE_INFINITY).tooDeep;
-}
-
-/** Depth, size and JSON-ness of one value; null when it is within the bounds. */
-export function checkJsonValue(
-  value: unknown,
-  field: string,
-  maxChars: number,
-  tooLarge: BoundsReason,
-): InputProblem | null {
-  const p = measureValue(value, field, maxChars, tooLarge);
-  return typeof p === 'number' ? null : p;
-}
-
-/** The problem of one value, or its estimated JSON characters. */
-function measureValue(
-  value: unknown,
-  field: string,
-  maxChars: number,
-  tooLarge: BoundsReason,
-): InputProblem | number {
-  const m = measure(value, INPUT_BOUNDS.maxValueDepth, maxChars);
-  if (m.notJson) return problem('not_json', field, `${field} holds something that is not JSON`);
-  if (m.tooDeep) {
-    return problem(
-      'value_too_deep',
-      field,
-      `${field} nests deeper than ${INPUT_BOUNDS.maxValueDepth} levels`,
-    );
-  }
-  if (m.chars > maxChars)
-    return problem(tooLarge, field, `${field} is larger than ${maxChars} bytes as JSON`);
-  return m.chars;
-}
-
-/** The usual `values`: a short array of numbers, strings, booleans or nulls that fits, checked without a walk. */
-function flatValuesFit(values: unknown[], budget: number): boolean {
-  let chars = 2;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (typeof v === 'number' || typeof v === 'boolean' || v === null) chars += NUMBER_CHARS;
-    else if (typeof v === 'string') chars += v.length + 3;
-    else return false;
-  }
-  return chars <= budget;
-}
 
 /** True when `s` holds no control character and no surrogate (a loop: faster than a RegExp on short text). */
 function plainText(s: string): boolean {
@@ -344,6 +164,7 @@ function checkMetadataEntries(
         fieldOf(prefix, key),
         INPUT_BOUNDS.maxMetadataValueBytes,
         'metadata_value_too_large',
+        INPUT_BOUNDS.maxValueDepth,
       );
       if (typeof measured !== 'number') return measured;
       size = measured;
@@ -483,7 +304,7 @@ export function readingBoundsChecker(options: BoundsOptions): (reading: Reading)
       );
     return flatValuesFit(r.values, budget)
       ? null
-      : checkJsonValue(r.values, 'values', budget, 'message_too_large');
+      : checkJsonValue(r.values, 'values', budget, 'message_too_large', INPUT_BOUNDS.maxValueDepth);
   };
 }
 
