@@ -58,8 +58,9 @@ describe('device listing with heavy patterns', () => {
       const { ids: found, slowest, calls } = await timedListing(client, pattern);
       expect(found, pattern.slice(0, 20)).toEqual(ids.filter((_, i) => i % 2 === 1));
       expect(calls).toBeGreaterThan(1);
-      // one call stays far below the time a backtracking RegExp took (minutes); ~10-20 ms unloaded
-      expect(slowest, pattern.slice(0, 20)).toBeLessThan(100);
+      // one call stays far below the time a backtracking RegExp took (minutes): ~10-35 ms measured
+      // on a loaded 2-core machine; the bound is loose so that load alone cannot fail it
+      expect(slowest, pattern.slice(0, 20)).toBeLessThan(250);
     }
   });
 });

@@ -184,7 +184,8 @@ describe.each(Object.entries(clients))('%s listing with the heaviest patterns', 
       delay.disable();
       expect(found).toEqual(ids.filter((_, i) => i % 2 === 1));
       // each call matches at most 2 M steps between awaits: the loop is never held for long
-      expect(delay.max / 1e6, pattern.slice(0, 12)).toBeLessThan(100);
+      // (a loaded machine can deschedule the process too: the bound is loose, minutes became ms)
+      expect(delay.max / 1e6, pattern.slice(0, 12)).toBeLessThan(250);
       expect(slowest).toBeLessThan(1_000);
     }
   }, 120_000);
