@@ -1,9 +1,10 @@
 import { respond } from '../http/respond.js';
-import { buildOpenApi, SWAGGER_HTML } from '../openapi.js';
+import { buildOpenApi } from '../openapi.js';
 import { defineRoute } from '../route-table/route.js';
+import { DOCS_ASSET_PARAM, DOCS_HEADERS, DOCS_HTML, docsAsset } from './docs-page.js';
 import { OPS_TAG } from './health.js';
 
-/** `/openapi.json`, `/docs` (Swagger UI from a CDN) and Prometheus `/metrics`. */
+/** `/openapi.json`, `/docs` (Swagger UI, every file served by the API itself) and Prometheus `/metrics`. */
 export const OPS_ROUTES = [
   defineRoute({
     method: 'GET',
@@ -40,7 +41,31 @@ export const OPS_ROUTES = [
     handler:
       () =>
       ({ c }) =>
-        respond(c, 200, SWAGGER_HTML, { 'content-type': 'text/html; charset=utf-8' }),
+        respond(c, 200, DOCS_HTML, { ...DOCS_HEADERS, 'content-type': 'text/html; charset=utf-8' }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/docs/{asset}',
+    operation: 'docsAsset',
+    summary: 'A file of the Swagger UI page (its scripts and styles, from swagger-ui-dist)',
+    tag: OPS_TAG,
+    access: 'any token',
+    publicWithDocs: true,
+    tenant: 'none',
+    params: { asset: DOCS_ASSET_PARAM },
+    response: { status: 200, description: 'CSS, JavaScript or a source map', contentType: 'text/plain' },
+    errors: [404],
+    envelope: 'plain',
+    handler:
+      () =>
+      async ({ c, params }) => {
+        const { contentType, text } = await docsAsset(params.asset);
+        return respond(c, 200, text, {
+          ...DOCS_HEADERS,
+          'content-type': contentType,
+          'cache-control': 'max-age=3600',
+        });
+      },
   }),
   defineRoute({
     method: 'GET',
