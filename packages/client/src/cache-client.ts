@@ -6,6 +6,8 @@ import {
   assertTenant,
   type CacheEntry,
   type CacheInfo,
+  checkCorrelationId,
+  checkEventId,
   checkJsonDepth,
   checkMetadataBounds,
   DEFAULT_MAX_FUTURE_SKEW_MS,
@@ -30,7 +32,19 @@ import {
   type UpsertResult,
   ValidationError,
 } from '@org/cache-core';
-import type { CacheTransport, KeyPage, KvSetItem } from './transport.js';
+import type { CacheTransport, EventPage, KeyPage, KvSetItem, WriteContext } from './transport.js';
+
+/** Options of every write call. */
+export interface WriteOptions {
+  /** The correlation id of the request or message causing the write, carried by its events (default null). */
+  correlationId?: string | null;
+}
+
+/** Reads the outbox: events after `since` (an event id; default from the oldest kept), `limit` at most (1-1000, default 100). */
+export interface ReadEventsOptions {
+  since?: string | null;
+  limit?: number;
+}
 
 export interface CacheClientOptions {
   /** Tenant of the generic cache methods (default `default`). */
@@ -100,7 +114,8 @@ export class CacheClient implements AsyncDisposable {
    * out of bounds, nothing of the call is written and the error's details name it
    * (`{ position, device_id, index, reason }`).
    */
-  async upsertReadings(readings: readonly Reading[]): Promise<UpsertResult> {
+  async upsertReadings(readings: readonly Reading[], options: WriteOptions = {}): Promise<UpsertResult> {
+    const context = writeContext(options);
     if (!Array.isArray(readings)) {
       throw new ValidationError('readings must be an array', { details: { field: 'readings' } });
     }
@@ -118,7 +133,7 @@ export class CacheClient implements AsyncDisposable {
         });
       }
     }
-    return this.transport.upsertReadings(readings);
+    return this.transport.upsertReadings(readings, context);
   }
 
   /** Stores metadata for a device unless the stored metadata is newer (by `last_updated`). */
@@ -126,7 +141,9 @@ export class CacheClient implements AsyncDisposable {
     deviceId: string,
     metadata: Omit<DeviceMetadata, 'device_id' | 'additional_properties'> &
       Partial<Pick<DeviceMetadata, 'additional_properties'>>,
+    options: WriteOptions = {},
   ): Promise<void> {
+    const context = writeContext(options);
     assertDeviceId(deviceId);
     const parsed = DeviceMetadata.safeParse({ additional_properties: {}, ...metadata, device_id: deviceId });
     if (!parsed.success) {
@@ -153,7 +170,7 @@ export class CacheClient implements AsyncDisposable {
         reason: problem.reason,
       });
     }
-    await this.transport.storeDeviceMetadata(full);
+    await this.transport.storeDeviceMetadata(full, context);
   }
 
   /** Admin: removes a device's metadata, readings and index entries (e.g. state poisoned by a future timestamp). */
@@ -244,29 +261,35 @@ export class CacheClient implements AsyncDisposable {
     return this.transport.kvGet(this.tenant, keys.map(assertCacheKey));
   }
 
-  async set(key: string, value: JsonValue, options: SetOptions = {}): Promise<CacheEntry> {
-    const [entry] = await this.transport.kvSet(this.tenant, [this.#item(key, value, options.ttl)]);
+  async set(key: string, value: JsonValue, options: SetOptions & WriteOptions = {}): Promise<CacheEntry> {
+    const context = writeContext(options);
+    const [entry] = await this.transport.kvSet(this.tenant, [this.#item(key, value, options.ttl)], context);
     return entry!;
   }
 
   async setMany(
     items: readonly { key: string; value: JsonValue; ttl?: number | null }[],
+    options: WriteOptions = {},
   ): Promise<CacheEntry[]> {
+    const context = writeContext(options);
     if (items.length === 0) return [];
     return this.transport.kvSet(
       this.tenant,
       items.map((i) => this.#item(i.key, i.value, i.ttl)),
+      context,
     );
   }
 
   /** True when the key existed. */
-  async delete(key: string): Promise<boolean> {
-    return (await this.transport.kvDelete(this.tenant, [assertCacheKey(key)])) > 0;
+  async delete(key: string, options: WriteOptions = {}): Promise<boolean> {
+    const context = writeContext(options);
+    return (await this.transport.kvDelete(this.tenant, [assertCacheKey(key)], context)) > 0;
   }
 
   /** Deletes this tenant's keys matching a glob; returns how many. Other tenants are never touched. */
-  async invalidate(pattern: string): Promise<number> {
-    return this.transport.kvInvalidate(this.tenant, assertGlob(pattern));
+  async invalidate(pattern: string, options: WriteOptions = {}): Promise<number> {
+    const context = writeContext(options);
+    return this.transport.kvInvalidate(this.tenant, assertGlob(pattern), context);
   }
 
   /** This tenant's live keys matching a glob, a page at a time. */
@@ -276,8 +299,8 @@ export class CacheClient implements AsyncDisposable {
   }
 
   /** Deletes every key of this tenant; returns how many. */
-  async clearTenant(): Promise<number> {
-    return this.transport.kvClearTenant(this.tenant);
+  async clearTenant(options: WriteOptions = {}): Promise<number> {
+    return this.transport.kvClearTenant(this.tenant, writeContext(options));
   }
 
   async stats(): Promise<TenantStats> {
@@ -285,8 +308,23 @@ export class CacheClient implements AsyncDisposable {
   }
 
   /** Admin: deletes every key of the cache (devices and all tenants). */
-  async flush(): Promise<void> {
-    return this.transport.flush();
+  async flush(options: WriteOptions = {}): Promise<void> {
+    return this.transport.flush(writeContext(options));
+  }
+
+  /**
+   * Reads the change outbox (every tenant's and device's events, in id order). Not on the HTTP
+   * transport (CACHE_007): over HTTP, follow the SSE feed.
+   */
+  async readEvents(options: ReadEventsOptions = {}): Promise<EventPage> {
+    const since = checkEventId(options.since);
+    const limit = checkLimit(options.limit ?? 100);
+    if (!this.transport.readEvents) {
+      throw new ValidationError(`the ${this.transport.kind} transport cannot read the outbox`, {
+        details: { field: 'transport' },
+      });
+    }
+    return this.transport.readEvents(since, limit);
   }
 
   async close(): Promise<void> {
@@ -377,4 +415,10 @@ function toMillis(value: Date | string | number): number {
     throw new ValidationError('updatedSince must be a date', { details: { field: 'updatedSince' } });
   }
   return ms;
+}
+
+/** The transport's context of a write, its options checked (CACHE_007 for a bad correlation id). */
+function writeContext(options: WriteOptions | undefined): WriteContext | undefined {
+  const correlationId = checkCorrelationId(options?.correlationId);
+  return correlationId === null ? undefined : { correlationId };
 }

@@ -1,5 +1,6 @@
 import type {
   CacheEntry,
+  CacheEvent,
   CacheInfo,
   DeviceMetadata,
   DevicePage,
@@ -44,14 +45,26 @@ export interface KeyPage {
   next_cursor: string | null;
 }
 
+/** Who caused a write: carried by its change events. */
+export interface WriteContext {
+  /** The correlation id of the request or message that caused the write (null: none). */
+  correlationId?: string | null;
+}
+
+/** A page of the outbox: events in id order after `since`, and whether more are waiting. */
+export interface EventPage {
+  events: CacheEvent[];
+  more: boolean;
+}
+
 /**
  * What a backend implements. `CacheClient` validates every argument before calling a transport,
  * so transports can trust ids, keys, tenants and limits.
  */
 export interface CacheTransport {
   readonly kind: CacheInfo['backend'];
-  upsertReadings(readings: readonly Reading[]): Promise<UpsertResult>;
-  storeDeviceMetadata(metadata: DeviceMetadata): Promise<void>;
+  upsertReadings(readings: readonly Reading[], context?: WriteContext): Promise<UpsertResult>;
+  storeDeviceMetadata(metadata: DeviceMetadata, context?: WriteContext): Promise<void>;
   getDeviceMetadataMany(ids: readonly string[]): Promise<(DeviceMetadata | null)[]>;
   getReadings(id: string): Promise<Reading[]>;
   getReading(id: string, index: string): Promise<Reading | null>;
@@ -63,12 +76,18 @@ export interface CacheTransport {
   checkHealth(): Promise<HealthStatus>;
 
   kvGet(tenant: string, keys: readonly string[]): Promise<(CacheEntry | null)[]>;
-  kvSet(tenant: string, items: readonly KvSetItem[]): Promise<CacheEntry[]>;
-  kvDelete(tenant: string, keys: readonly string[]): Promise<number>;
-  kvInvalidate(tenant: string, pattern: string): Promise<number>;
+  kvSet(tenant: string, items: readonly KvSetItem[], context?: WriteContext): Promise<CacheEntry[]>;
+  kvDelete(tenant: string, keys: readonly string[], context?: WriteContext): Promise<number>;
+  kvInvalidate(tenant: string, pattern: string, context?: WriteContext): Promise<number>;
   kvListKeys(tenant: string, pattern: string, limit: number, cursor: string | null): Promise<KeyPage>;
-  kvClearTenant(tenant: string): Promise<number>;
+  kvClearTenant(tenant: string, context?: WriteContext): Promise<number>;
   kvStats(tenant: string): Promise<TenantStats>;
-  flush(): Promise<void>;
+  flush(context?: WriteContext): Promise<void>;
+  /**
+   * Reads the outbox (every stream: device buckets, tenants, whole-cache) after the event id
+   * `since` (null: from the oldest kept), at most `limit` events in id order. Optional: the HTTP
+   * transport has none (it watches over SSE).
+   */
+  readEvents?(since: string | null, limit: number): Promise<EventPage>;
   close(): Promise<void>;
 }

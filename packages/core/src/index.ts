@@ -9,6 +9,7 @@ export * from './input-bounds.js';
 export * from './key-scheme.js';
 export * from './lua/index.js';
 export * from './models/cache-entry.js';
+export * from './models/cache-event.js';
 export * from './models/device.js';
 export * from './models/status.js';
 export * from './models/validated-output.js';

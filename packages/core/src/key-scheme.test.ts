@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createKeyScheme } from './key-scheme.js';
+import { createKeyScheme, DEVICE_BUCKETS, deviceBucket } from './key-scheme.js';
 
 const tagOf = (key: string) => {
   const open = key.indexOf('{');
@@ -10,23 +11,42 @@ const tagOf = (key: string) => {
 describe('key scheme', () => {
   const keys = createKeyScheme();
 
-  it('keeps the seed metadata key shape', () => {
-    expect(keys.deviceMetadata('282c02424eed')).toBe('device:{282c02424eed}:metadata');
+  it('names a device key by its bucket, then its id', () => {
+    const b = deviceBucket('282c02424eed');
+    expect(keys.deviceMetadata('282c02424eed')).toBe(`device:{d${b}}:282c02424eed:metadata`);
+    expect(keys.deviceEvents('282c02424eed')).toBe(`events:{d${b}}`);
+    expect(keys.bucketEvents(b)).toBe(keys.deviceEvents('282c02424eed'));
   });
 
-  it('puts both keys of a device in one hash slot, whatever the id holds', () => {
-    for (const id of ['plain', 'a}b', '}x', '{x}', 'gw/01', 'Température', '%7B']) {
-      const meta = keys.deviceMetadata(id);
-      const readings = keys.deviceReadings(id);
-      expect(tagOf(meta), id).toBe(tagOf(readings));
-      expect(tagOf(meta), id).not.toBe(meta);
-    }
+  it('puts the keys of a device and its bucket stream in one hash slot, whatever the id holds', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 64 }), (id) => {
+        const meta = keys.deviceMetadata(id);
+        expect(tagOf(meta)).toBe(tagOf(keys.deviceReadings(id)));
+        expect(tagOf(meta)).toBe(tagOf(keys.deviceEvents(id)));
+        expect(tagOf(meta)).toMatch(/^d[0-9]+$/);
+        const bucket = deviceBucket(id);
+        expect(Number.isInteger(bucket) && bucket >= 0 && bucket < DEVICE_BUCKETS).toBe(true);
+      }),
+    );
     expect(keys.deviceMetadata('a}b')).not.toBe(keys.deviceMetadata('a%7Db'));
+  });
+
+  it('spreads ids over every bucket', () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 2_000; i++) seen.add(deviceBucket(`device-${i}`));
+    expect(seen.size).toBe(DEVICE_BUCKETS);
+  });
+
+  it('puts a tenant stream in the tenant slot', () => {
+    expect(tagOf(keys.kvEvents('acme'))).toBe(tagOf(keys.kvIndex('acme')));
+    expect(() => keys.kvEvents('a}b')).toThrow(/tenant/);
   });
 
   it('applies the prefix everywhere', () => {
     const p = createKeyScheme('app1:');
-    expect(p.deviceReadings('d')).toBe('app1:device:{d}:readings');
+    expect(p.deviceReadings('d')).toBe(`app1:device:{d${deviceBucket('d')}}:d:readings`);
+    expect(p.globalEvents.startsWith('app1:')).toBe(true);
     expect(p.deviceIndexById.startsWith('app1:')).toBe(true);
     expect(p.kvEntry('acme', 'k')).toBe('app1:kv:{acme}:e:k');
   });

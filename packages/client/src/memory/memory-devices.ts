@@ -36,8 +36,15 @@ export class MemoryDevices implements DeviceIndexSource {
   readonly #expiryQueue: [number, string][] = [];
   #queueHead = 0;
 
-  constructor(ttlSeconds: number) {
+  /** Called once per device whose state a write changes (the outbox). */
+  readonly #changed: (deviceId: string, operation: 'upsert' | 'metadata', indexes: string[]) => void;
+
+  constructor(
+    ttlSeconds: number,
+    changed: (deviceId: string, operation: 'upsert' | 'metadata', indexes: string[]) => void = () => {},
+  ) {
     this.ttlMs = ttlSeconds * 1000;
+    this.#changed = changed;
   }
 
   upsert(readings: readonly Reading[]): UpsertResult {
@@ -47,28 +54,39 @@ export class MemoryDevices implements DeviceIndexSource {
     const staleSamples: StaleSample[] = [];
     for (const update of batch.devices) {
       const state = this.#touch(update.deviceId, now);
+      const applied: string[] = [];
       for (const r of update.readings) {
         const current = state.readings.get(r.index);
         if (current === undefined || current.timestamp <= r.timestamp) {
-          state.readings.set(r.index, { timestamp: r.timestamp, body: encodeReadingBody(r) });
+          const body = encodeReadingBody(r);
+          if (current === undefined || current.timestamp < r.timestamp || current.body !== body) {
+            applied.push(r.index);
+          }
+          state.readings.set(r.index, { timestamp: r.timestamp, body });
           written++;
         } else if (staleSamples.length < STALE_SAMPLES_MAX) {
           staleSamples.push({ device_id: r.device_id, index: r.index, timestamp: r.timestamp });
         }
       }
-      const m = update.metadata;
-      if (m && (state.metadata === null || state.metadata.last_updated <= m.last_updated)) {
-        state.metadata = asStored(m);
-      }
+      const metadataChanged = update.metadata ? this.#applyMetadata(state, update.metadata) : false;
+      if (applied.length > 0) this.#changed(update.deviceId, 'upsert', applied.sort());
+      else if (metadataChanged) this.#changed(update.deviceId, 'metadata', []);
     }
     return { written, stale: readings.length - written, devices: batch.devices.length, staleSamples };
   }
 
   storeMetadata(metadata: DeviceMetadata): void {
     const state = this.#touch(metadata.device_id, this.#purge());
-    if (state.metadata === null || state.metadata.last_updated <= metadata.last_updated) {
-      state.metadata = asStored(metadata);
-    }
+    if (this.#applyMetadata(state, metadata)) this.#changed(metadata.device_id, 'metadata', []);
+  }
+
+  /** Latest wins; true when the stored metadata changed (a newer stamp or other fields). */
+  #applyMetadata(state: DeviceState, metadata: DeviceMetadata): boolean {
+    if (state.metadata !== null && state.metadata.last_updated > metadata.last_updated) return false;
+    const stored = asStored(metadata);
+    const changed = state.metadata === null || JSON.stringify(state.metadata) !== JSON.stringify(stored);
+    state.metadata = stored;
+    return changed;
   }
 
   metadata(id: string): DeviceMetadata | null {

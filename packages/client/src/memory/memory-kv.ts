@@ -4,6 +4,9 @@ import { scanBudget } from '../listing/device-listing.js';
 import { matchInSlices } from '../listing/match-in-slices.js';
 import type { KeyPage, KvSetItem } from '../transport.js';
 
+/** What a key change's event says: set, or why it was deleted. */
+export type KvOperation = 'set' | 'delete' | 'invalidate' | 'clear';
+
 interface StoredEntry {
   json: string;
   created: number;
@@ -15,6 +18,12 @@ interface StoredEntry {
 /** The generic tenant cache in process memory. Each tenant has its own map: no key is shared. */
 export class MemoryKv {
   readonly #tenants = new Map<string, Map<string, StoredEntry>>();
+  /** Called once per key a write changes (the outbox). */
+  readonly #changed: (tenant: string, key: string, operation: KvOperation) => void;
+
+  constructor(changed: (tenant: string, key: string, operation: KvOperation) => void = () => {}) {
+    this.#changed = changed;
+  }
 
   get(tenant: string, keys: readonly string[]): (CacheEntry | null)[] {
     const now = Date.now();
@@ -46,27 +55,30 @@ export class MemoryKv {
         expiresAt: ttl === null ? null : now + ttl * 1000,
       };
       map.set(key, e);
+      this.#changed(tenant, key, 'set');
       return toEntry(key, e, now);
     });
   }
 
-  delete(tenant: string, keys: readonly string[]): number {
+  delete(tenant: string, keys: readonly string[], operation: KvOperation = 'delete'): number {
     const map = this.#tenants.get(tenant);
     const now = Date.now();
     let deleted = 0;
     for (const key of keys) {
       const e = map?.get(key);
-      if (e && map!.delete(key) && (e.expiresAt === null || e.expiresAt > now)) deleted++;
+      if (e && map!.delete(key) && (e.expiresAt === null || e.expiresAt > now)) {
+        deleted++;
+        this.#changed(tenant, key, operation);
+      }
     }
     return deleted;
   }
 
-  /** Deletes the matching keys, matching a bounded number of keys per turn of the event loop. */
-  async invalidate(tenant: string, pattern: string): Promise<number> {
+  /** The keys matching a pattern, matching a bounded number of keys per turn of the event loop. */
+  async matching(tenant: string, pattern: string): Promise<string[]> {
     const match = compileGlob(pattern);
     const keys = [...(this.#tenants.get(tenant)?.keys() ?? [])];
-    const matching = await matchInSlices(keys, match, scanBudget(1, match.tokens, LIMITS.keyMaxLength));
-    return this.delete(tenant, matching);
+    return matchInSlices(keys, match, scanBudget(1, match.tokens, LIMITS.keyMaxLength));
   }
 
   /**
@@ -91,9 +103,7 @@ export class MemoryKv {
   }
 
   clearTenant(tenant: string): number {
-    const count = this.count(tenant);
-    this.#tenants.delete(tenant);
-    return count;
+    return this.delete(tenant, [...(this.#tenants.get(tenant)?.keys() ?? [])].sort(), 'clear');
   }
 
   count(tenant: string): number {

@@ -4,42 +4,78 @@ import {
   DEFAULT_TTL_SECONDS,
   type DeviceMetadata,
   type DevicePage,
+  deviceBucket,
   type FutureDevicePage,
   type HealthStatus,
+  type OutboxSettings,
   type Reading,
   type ResetDeviceResult,
   type TenantStats,
   type UpsertResult,
 } from '@org/cache-core';
 import { HitCounter } from '../hit-counter.js';
-import type { CacheTransport, DeviceListQuery, FutureDeviceQuery, KeyPage, KvSetItem } from '../transport.js';
+import type {
+  CacheTransport,
+  DeviceListQuery,
+  EventPage,
+  FutureDeviceQuery,
+  KeyPage,
+  KvSetItem,
+  WriteContext,
+} from '../transport.js';
 import { MemoryDevices } from './memory-devices.js';
 import { MemoryKv } from './memory-kv.js';
+import { MemoryOutbox } from './memory-outbox.js';
 
 export interface MemoryTransportOptions {
   /** Device state TTL in seconds (default 86400). */
   ttlSeconds?: number;
+  /** The change outbox: false turns it off; an object sets its caps and service id (default on). */
+  outbox?: boolean | Partial<OutboxSettings>;
 }
 
 /** In-process backend: the embedded default, and the reference the conformance suite holds others to. */
 export class MemoryTransport implements CacheTransport {
   readonly kind = 'memory' as const;
   readonly #devices: MemoryDevices;
-  readonly #kv = new MemoryKv();
+  readonly #kv: MemoryKv;
   readonly #hits = new HitCounter();
   readonly #ttlSeconds: number;
+  readonly outbox: MemoryOutbox;
+  /** The context of the write in progress (writes are synchronous once started). */
+  #context: WriteContext | undefined;
 
   constructor(options: MemoryTransportOptions = {}) {
     this.#ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
-    this.#devices = new MemoryDevices(this.#ttlSeconds);
+    const outbox = options.outbox;
+    this.outbox = new MemoryOutbox(typeof outbox === 'boolean' ? { enabled: outbox } : outbox);
+    this.#devices = new MemoryDevices(this.#ttlSeconds, (id, operation, indexes) =>
+      this.outbox.append(
+        `d${deviceBucket(id)}`,
+        ['o', operation, 'd', id, 'i', indexes.map((i) => `${i}\t`).join('')],
+        this.#context,
+      ),
+    );
+    this.#kv = new MemoryKv((tenant, key, operation) =>
+      this.outbox.append(`t.${tenant}`, ['o', operation, 't', tenant, 'k', key], this.#context),
+    );
   }
 
-  async upsertReadings(readings: readonly Reading[]): Promise<UpsertResult> {
-    return this.#devices.upsert(readings);
+  #with<T>(context: WriteContext | undefined, write: () => T): T {
+    this.#context = context;
+    try {
+      return write();
+    } finally {
+      this.#context = undefined;
+    }
   }
 
-  async storeDeviceMetadata(metadata: DeviceMetadata): Promise<void> {
-    this.#devices.storeMetadata(metadata);
+  async upsertReadings(readings: readonly Reading[], context?: WriteContext): Promise<UpsertResult> {
+    return this.#with(context, () => this.#devices.upsert(readings));
+  }
+
+  async storeDeviceMetadata(metadata: DeviceMetadata, context?: WriteContext): Promise<void> {
+    this.#with(context, () => this.#devices.storeMetadata(metadata));
   }
 
   async getDeviceMetadataMany(ids: readonly string[]): Promise<(DeviceMetadata | null)[]> {
@@ -101,33 +137,39 @@ export class MemoryTransport implements CacheTransport {
     return entries;
   }
 
-  async kvSet(tenant: string, items: readonly KvSetItem[]): Promise<CacheEntry[]> {
-    return this.#kv.set(tenant, items);
+  async kvSet(tenant: string, items: readonly KvSetItem[], context?: WriteContext): Promise<CacheEntry[]> {
+    return this.#with(context, () => this.#kv.set(tenant, items));
   }
 
-  async kvDelete(tenant: string, keys: readonly string[]): Promise<number> {
-    return this.#kv.delete(tenant, keys);
+  async kvDelete(tenant: string, keys: readonly string[], context?: WriteContext): Promise<number> {
+    return this.#with(context, () => this.#kv.delete(tenant, keys));
   }
 
-  async kvInvalidate(tenant: string, pattern: string): Promise<number> {
-    return await this.#kv.invalidate(tenant, pattern);
+  async kvInvalidate(tenant: string, pattern: string, context?: WriteContext): Promise<number> {
+    const matching = await this.#kv.matching(tenant, pattern);
+    return this.#with(context, () => this.#kv.delete(tenant, matching, 'invalidate'));
   }
 
   async kvListKeys(tenant: string, pattern: string, limit: number, cursor: string | null): Promise<KeyPage> {
     return this.#kv.listKeys(tenant, pattern, limit, cursor);
   }
 
-  async kvClearTenant(tenant: string): Promise<number> {
-    return this.#kv.clearTenant(tenant);
+  async kvClearTenant(tenant: string, context?: WriteContext): Promise<number> {
+    return this.#with(context, () => this.#kv.clearTenant(tenant));
   }
 
   async kvStats(tenant: string): Promise<TenantStats> {
     return this.#hits.stats(tenant, this.#kv.count(tenant));
   }
 
-  async flush(): Promise<void> {
+  async flush(context?: WriteContext): Promise<void> {
     this.#devices.clear();
     this.#kv.clear();
+    this.outbox.append('g', ['o', 'flush'], context);
+  }
+
+  async readEvents(since: string | null, limit: number): Promise<EventPage> {
+    return this.outbox.read(since, limit);
   }
 
   async close(): Promise<void> {}

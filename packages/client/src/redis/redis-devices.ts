@@ -13,6 +13,7 @@ import {
   type FutureDevice,
   type FutureDevicePage,
   type KeyScheme,
+  type OutboxSettings,
   RECORD_FIXED_HEAD,
   RECORD_METADATA_END,
   type Reading,
@@ -26,7 +27,7 @@ import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis } from 'ioredis';
 import { decodeCursor, encodeCursor } from '../listing/cursor.js';
 import { type DeviceIndexSource, FUTURE_SCAN_PER_CALL, listDevicesFrom } from '../listing/device-listing.js';
-import type { DeviceListQuery, FutureDeviceQuery } from '../transport.js';
+import type { DeviceListQuery, FutureDeviceQuery, WriteContext } from '../transport.js';
 import { type Scripts, sendScriptNow } from './connection.js';
 
 /** Devices per Lua call: enough to amortize the call, small enough to keep Redis responsive. */
@@ -51,6 +52,8 @@ export class RedisDevices implements DeviceIndexSource {
   readonly #keys: KeyScheme;
   readonly #ttlSeconds: number;
   readonly #cluster: boolean;
+  /** The script's outbox arguments but the correlation id: on, max length, max age ms, service. */
+  readonly #outboxArgs: string[];
 
   constructor(
     redis: Redis | Cluster,
@@ -58,6 +61,7 @@ export class RedisDevices implements DeviceIndexSource {
     keys: KeyScheme,
     ttlSeconds: number,
     cluster: boolean,
+    outbox: OutboxSettings,
   ) {
     this.#redis = redis;
     this.#scripts = scripts;
@@ -65,17 +69,18 @@ export class RedisDevices implements DeviceIndexSource {
     this.#ttlSeconds = ttlSeconds;
     this.ttlMs = ttlSeconds * 1000;
     this.#cluster = cluster;
+    this.#outboxArgs = outboxArgs(outbox);
   }
 
-  async upsert(readings: readonly Reading[]): Promise<UpsertResult> {
+  async upsert(readings: readonly Reading[], context?: WriteContext): Promise<UpsertResult> {
     const batch = coalesceReadings(readings);
-    const { stale, staleSamples } = await this.#write(batch.devices);
+    const { stale, staleSamples } = await this.#write(batch.devices, context);
     const written = readings.length - batch.superseded - stale;
     return { written, stale: readings.length - written, devices: batch.devices.length, staleSamples };
   }
 
-  async storeMetadata(metadata: DeviceMetadata): Promise<void> {
-    await this.#write([{ deviceId: metadata.device_id, readings: [], metadata }]);
+  async storeMetadata(metadata: DeviceMetadata, context?: WriteContext): Promise<void> {
+    await this.#write([{ deviceId: metadata.device_id, readings: [], metadata }], context);
   }
 
   /**
@@ -87,7 +92,11 @@ export class RedisDevices implements DeviceIndexSource {
    * index entries of its devices that have no state are removed again before the error is thrown,
    * so the index never lists a device that answers 404.
    */
-  async #write(updates: readonly DeviceUpdate[]): Promise<{ stale: number; staleSamples: StaleSample[] }> {
+  async #write(
+    updates: readonly DeviceUpdate[],
+    context: WriteContext | undefined,
+  ): Promise<{ stale: number; staleSamples: StaleSample[] }> {
+    const head = [this.#ttlSeconds, ...this.#outboxArgs, context?.correlationId ?? ''];
     const groups = new Map<number, Group>();
     const sent: { ids: string[]; reply: Promise<unknown> }[] = [];
     const send = (g: Group) => {
@@ -101,18 +110,18 @@ export class RedisDevices implements DeviceIndexSource {
       const slot = this.#cluster ? calculateSlot(metaKey) : 0;
       let g = groups.get(slot);
       if (!g) {
-        g = { ids: [], keys: [], args: [this.#ttlSeconds] };
+        g = { ids: [], keys: [], args: [...head] };
         groups.set(slot, g);
       }
       g.ids.push(u.deviceId);
-      g.keys.push(metaKey, this.#keys.deviceReadings(u.deviceId));
+      g.keys.push(metaKey, this.#keys.deviceReadings(u.deviceId), this.#keys.deviceEvents(u.deviceId));
       const metadataBody = u.metadata ? encodeMetadataBody(u.metadata) : '';
       const { record, oldestStamp } = encodeReadingsRecord(
         u.readings,
         u.metadata ? { stamp: u.metadata.last_updated, fingerprint: fingerprint(metadataBody) } : null,
       );
-      g.args.push(record, oldestStamp, metadataBody);
-      if (g.keys.length === 2 * DEVICES_PER_CALL) {
+      g.args.push(record, oldestStamp, metadataBody, u.deviceId);
+      if (g.keys.length === 3 * DEVICES_PER_CALL) {
         send(g);
         groups.delete(slot);
         await flushWrites();
@@ -305,6 +314,16 @@ function newestStamp(head: string): string | null {
   let newest = readings;
   if (meta > newest) newest = meta; // strings: Math.max does not apply
   return newest.trim() === '' ? null : newest;
+}
+
+/** The write scripts' first outbox arguments: on ('1' or ''), max length, max age ms, service id. */
+export function outboxArgs(outbox: OutboxSettings): string[] {
+  return [
+    outbox.enabled ? '1' : '',
+    String(outbox.maxLength),
+    String(outbox.maxAgeSeconds * 1000),
+    outbox.serviceId,
+  ];
 }
 
 /** A digest of the metadata fields: equal fingerprints let a write move only `last_updated`. */

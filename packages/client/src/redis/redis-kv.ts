@@ -4,6 +4,7 @@ import {
   type JsonValue,
   type KeyScheme,
   LIMITS,
+  type OutboxSettings,
   type TenantStats,
 } from '@org/cache-core';
 import type { Cluster, Redis } from 'ioredis';
@@ -11,8 +12,12 @@ import { HitCounter } from '../hit-counter.js';
 import { malformedCursor } from '../listing/cursor.js';
 import { scanBudget } from '../listing/device-listing.js';
 import { matchInSlices } from '../listing/match-in-slices.js';
-import type { KeyPage, KvSetItem } from '../transport.js';
+import type { KeyPage, KvSetItem, WriteContext } from '../transport.js';
 import type { Scripts } from './connection.js';
+import { outboxArgs } from './redis-devices.js';
+
+/** Why keys are deleted: the operation their events carry. */
+type DeleteOperation = 'delete' | 'invalidate' | 'clear';
 
 const DELETE_CHUNK = 500;
 
@@ -23,11 +28,17 @@ export class RedisKv {
   readonly #keys: KeyScheme;
   readonly #hits = new HitCounter();
   readonly #knownTenants = new Set<string>();
+  readonly #outboxArgs: string[];
 
-  constructor(redis: Redis | Cluster, scripts: Scripts, keys: KeyScheme) {
+  constructor(redis: Redis | Cluster, scripts: Scripts, keys: KeyScheme, outbox: OutboxSettings) {
     this.#redis = redis;
     this.#scripts = scripts;
     this.#keys = keys;
+    this.#outboxArgs = outboxArgs(outbox);
+  }
+
+  #eventArgs(tenant: string, context: WriteContext | undefined): string[] {
+    return [...this.#outboxArgs, context?.correlationId ?? '', tenant];
   }
 
   async get(tenant: string, keys: readonly string[]): Promise<(CacheEntry | null)[]> {
@@ -58,16 +69,20 @@ export class RedisKv {
     return entries;
   }
 
-  async set(tenant: string, items: readonly KvSetItem[]): Promise<CacheEntry[]> {
-    const args: (string | number)[] = [];
+  async set(tenant: string, items: readonly KvSetItem[], context?: WriteContext): Promise<CacheEntry[]> {
+    const args: (string | number)[] = this.#eventArgs(tenant, context);
     for (const i of items) args.push(i.key, i.json, i.ttl === null ? 0 : Math.round(i.ttl * 1000));
     const registering = this.#knownTenants.has(tenant)
       ? null
-      : this.#redis.sadd(this.#keys.kvTenants, tenant);
+      : Promise.all([
+          this.#redis.sadd(this.#keys.kvTenants, tenant),
+          this.#redis.sadd(this.#keys.eventTenants, tenant),
+        ]);
     const [out] = await Promise.all([
       this.#scripts.cacheKvSet(
-        items.length + 1,
+        items.length + 2,
         this.#keys.kvIndex(tenant),
+        this.#keys.kvEvents(tenant),
         ...items.map((i) => this.#keys.kvEntry(tenant, i.key)),
         ...args,
       ) as Promise<number[]>,
@@ -85,14 +100,22 @@ export class RedisKv {
     }));
   }
 
-  async delete(tenant: string, keys: readonly string[]): Promise<number> {
+  async delete(
+    tenant: string,
+    keys: readonly string[],
+    context?: WriteContext,
+    operation: DeleteOperation = 'delete',
+  ): Promise<number> {
     let deleted = 0;
+    const eventArgs = [...this.#eventArgs(tenant, context), operation];
     for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
       const chunk = keys.slice(i, i + DELETE_CHUNK);
       deleted += (await this.#scripts.cacheKvDelete(
-        chunk.length + 1,
+        chunk.length + 2,
         this.#keys.kvIndex(tenant),
+        this.#keys.kvEvents(tenant),
         ...chunk.map((k) => this.#keys.kvEntry(tenant, k)),
+        ...eventArgs,
         ...chunk,
       )) as number;
     }
@@ -104,7 +127,7 @@ export class RedisKv {
    * are matched here with the linear-time `compileGlob` (not Redis MATCH, whose backtracking a
    * hostile pattern could make slow), so a pattern means the same on every transport.
    */
-  async invalidate(tenant: string, pattern: string): Promise<number> {
+  async invalidate(tenant: string, pattern: string, context?: WriteContext): Promise<number> {
     const match = pattern === '*' ? null : compileGlob(pattern);
     const perSlice = match === null ? 0 : scanBudget(1, match.tokens, LIMITS.keyMaxLength);
     let cursor = '0';
@@ -114,7 +137,7 @@ export class RedisKv {
       cursor = next;
       const scanned = flat.filter((_, i) => i % 2 === 0);
       const keys = match === null ? scanned : await matchInSlices(scanned, match, perSlice);
-      if (keys.length > 0) deleted += await this.delete(tenant, keys);
+      if (keys.length > 0) deleted += await this.delete(tenant, keys, context, 'invalidate');
     } while (cursor !== '0');
     return deleted;
   }
@@ -155,13 +178,13 @@ export class RedisKv {
     return { keys, next_cursor: next === '0' ? null : next };
   }
 
-  async clearTenant(tenant: string): Promise<number> {
+  async clearTenant(tenant: string, context?: WriteContext): Promise<number> {
     const index = this.#keys.kvIndex(tenant);
     let deleted = 0;
     for (;;) {
       const keys = await this.#redis.zrange(index, 0, DELETE_CHUNK - 1);
       if (keys.length === 0) break;
-      deleted += await this.delete(tenant, keys);
+      deleted += await this.delete(tenant, keys, context, 'clear');
     }
     return deleted;
   }

@@ -2,23 +2,34 @@ import {
   type CacheEntry,
   type CacheInfo,
   createKeyScheme,
+  DEFAULT_OUTBOX,
   DEFAULT_TTL_SECONDS,
   type DeviceMetadata,
   type DevicePage,
   type FutureDevicePage,
   type HealthStatus,
   type KeyScheme,
+  type OutboxSettings,
   type Reading,
   type ResetDeviceResult,
   type TenantStats,
   type UpsertResult,
 } from '@org/cache-core';
 import { Cluster, type Redis } from 'ioredis';
-import type { CacheTransport, DeviceListQuery, FutureDeviceQuery, KeyPage, KvSetItem } from '../transport.js';
+import type {
+  CacheTransport,
+  DeviceListQuery,
+  EventPage,
+  FutureDeviceQuery,
+  KeyPage,
+  KvSetItem,
+  WriteContext,
+} from '../transport.js';
 import { masterNodes, openRedis, type RedisConnectionOptions, whenReady } from './connection.js';
 import { RedisDevices } from './redis-devices.js';
 import { redisCall } from './redis-errors.js';
 import { RedisKv } from './redis-kv.js';
+import { appendFlushEvent, readOutbox } from './redis-outbox.js';
 
 export interface RedisTransportOptions extends RedisConnectionOptions {
   /** Prepended to every key (default none: the seed's key names). */
@@ -27,6 +38,11 @@ export interface RedisTransportOptions extends RedisConnectionOptions {
   ttlSeconds?: number;
   /** Health reports `degraded` above this round trip (default 250 ms). */
   slowPingMs?: number;
+  /**
+   * The change outbox (Redis Streams written in the same script as each change): false turns it
+   * off; an object sets its caps and service id (default on, 100,000 events and 1 day per stream).
+   */
+  outbox?: boolean | Partial<OutboxSettings>;
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -41,6 +57,7 @@ export class RedisTransport implements CacheTransport {
   readonly #kv: RedisKv;
   readonly #ttlSeconds: number;
   readonly #slowPingMs: number;
+  readonly outbox: OutboxSettings;
 
   constructor(options: RedisTransportOptions) {
     const { redis, owned, scripts } = openRedis(options);
@@ -50,22 +67,25 @@ export class RedisTransport implements CacheTransport {
     this.keys = createKeyScheme(options.keyPrefix);
     this.#ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
     this.#slowPingMs = options.slowPingMs ?? 250;
+    const outbox = options.outbox;
+    this.outbox = { ...DEFAULT_OUTBOX, ...(typeof outbox === 'boolean' ? { enabled: outbox } : outbox) };
     this.#devices = new RedisDevices(
       redis,
       scripts,
       this.keys,
       this.#ttlSeconds,
       this.kind === 'redis-cluster',
+      this.outbox,
     );
-    this.#kv = new RedisKv(redis, scripts, this.keys);
+    this.#kv = new RedisKv(redis, scripts, this.keys, this.outbox);
   }
 
-  upsertReadings(readings: readonly Reading[]): Promise<UpsertResult> {
-    return redisCall('upsertReadings', () => this.#devices.upsert(readings));
+  upsertReadings(readings: readonly Reading[], context?: WriteContext): Promise<UpsertResult> {
+    return redisCall('upsertReadings', () => this.#devices.upsert(readings, context));
   }
 
-  storeDeviceMetadata(metadata: DeviceMetadata): Promise<void> {
-    return redisCall('storeDeviceMetadata', () => this.#devices.storeMetadata(metadata));
+  storeDeviceMetadata(metadata: DeviceMetadata, context?: WriteContext): Promise<void> {
+    return redisCall('storeDeviceMetadata', () => this.#devices.storeMetadata(metadata, context));
   }
 
   getDeviceMetadataMany(ids: readonly string[]): Promise<(DeviceMetadata | null)[]> {
@@ -162,32 +182,35 @@ export class RedisTransport implements CacheTransport {
     return redisCall('get', () => this.#kv.get(tenant, keys));
   }
 
-  kvSet(tenant: string, items: readonly KvSetItem[]): Promise<CacheEntry[]> {
-    return redisCall('set', () => this.#kv.set(tenant, items));
+  kvSet(tenant: string, items: readonly KvSetItem[], context?: WriteContext): Promise<CacheEntry[]> {
+    return redisCall('set', () => this.#kv.set(tenant, items, context));
   }
 
-  kvDelete(tenant: string, keys: readonly string[]): Promise<number> {
-    return redisCall('delete', () => this.#kv.delete(tenant, keys));
+  kvDelete(tenant: string, keys: readonly string[], context?: WriteContext): Promise<number> {
+    return redisCall('delete', () => this.#kv.delete(tenant, keys, context));
   }
 
-  kvInvalidate(tenant: string, pattern: string): Promise<number> {
-    return redisCall('invalidate', () => this.#kv.invalidate(tenant, pattern));
+  kvInvalidate(tenant: string, pattern: string, context?: WriteContext): Promise<number> {
+    return redisCall('invalidate', () => this.#kv.invalidate(tenant, pattern, context));
   }
 
   kvListKeys(tenant: string, pattern: string, limit: number, cursor: string | null): Promise<KeyPage> {
     return redisCall('listKeys', () => this.#kv.listKeys(tenant, pattern, limit, cursor));
   }
 
-  kvClearTenant(tenant: string): Promise<number> {
-    return redisCall('clearTenant', () => this.#kv.clearTenant(tenant));
+  kvClearTenant(tenant: string, context?: WriteContext): Promise<number> {
+    return redisCall('clearTenant', () => this.#kv.clearTenant(tenant, context));
   }
 
   kvStats(tenant: string): Promise<TenantStats> {
     return redisCall('stats', () => this.#kv.stats(tenant));
   }
 
-  /** Deletes every key of the cache's families on every master (SCAN + UNLINK, never KEYS). */
-  flush(): Promise<void> {
+  /**
+   * Deletes every key of the cache's families on every master (SCAN + UNLINK, never KEYS); the
+   * outbox streams (`events:*`) are kept, and the flush's event is appended once it is done.
+   */
+  flush(context?: WriteContext): Promise<void> {
     return redisCall('flush', async () => {
       await Promise.all(
         masterNodes(this.redis).map(async (node) => {
@@ -202,7 +225,12 @@ export class RedisTransport implements CacheTransport {
         }),
       );
       this.#kv.forgetTenants();
+      await appendFlushEvent(this.redis, this.keys, this.outbox, context);
     });
+  }
+
+  readEvents(since: string | null, limit: number): Promise<EventPage> {
+    return redisCall('readEvents', () => readOutbox(this.redis, this.keys, since, limit));
   }
 
   async close(): Promise<void> {

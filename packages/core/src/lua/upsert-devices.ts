@@ -4,10 +4,18 @@ import { TIMESTAMP_WIDTH } from '../timestamp.js';
 /**
  * Writes the readings and metadata of several devices, latest wins, atomically per call.
  *
- * KEYS: per device, its metadata hash then its readings record (see readings-record.ts).
- * ARGV: ttlSeconds, then per device:
+ * KEYS: per device, its metadata hash, its readings record (see readings-record.ts), and the
+ * outbox stream of its bucket (same slot).
+ * ARGV: ttlSeconds, outbox ('1' on, '' off), stream max length, max age ms, service id,
+ *   correlation id ('' none), then per device:
  *   record (the client's encoding of this write), oldestStamp (its oldest reading's timestamp),
- *   metadataBody (JSON array of the hash fields but last_updated; "" when the write has none)
+ *   metadataBody (JSON array of the hash fields but last_updated; "" when the write has none),
+ *   deviceId (verbatim, for the event)
+ * Outbox: each device whose state this call changes gets one XADD (`o` upsert|metadata, `d` id,
+ * `i` the applied indexes, tab-ended, `s` service, `c` correlation), right after its writes, so a
+ * failure later in the call leaves no change without its event. A stale replay changes nothing
+ * and adds nothing; an identical replay (same stamps, same bodies) neither. The stream of the
+ * call's first event is also trimmed by age (`XTRIM MINID ~`); every XADD caps by `MAXLEN ~`.
  * Returns: how many incoming readings were stale (not applied), as a number; when some were, a
  * table `{ stale, device, index, timestamp, ... }` naming up to 10 of them (device: the position
  * of the device in this call, from 1), so the usual write pays nothing for the samples.
@@ -26,6 +34,22 @@ local ttl = ARGV[1]
 local headEnds = {}
 local sub, find = string.sub, string.find
 local samples = {}
+local outbox, maxLen, maxAge, service, corr = ARGV[2] == '1', ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
+local aged = false
+local function emit(stream, operation, id, indexes)
+  local eid
+  if corr == '' then
+    eid = redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'o', operation, 'd', id, 'i', indexes, 's', service)
+  else
+    eid = redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'o', operation, 'd', id, 'i', indexes, 's', service,
+      'c', corr)
+  end
+  if not aged then
+    aged = true
+    local ms = tonumber(sub(eid, 1, find(eid, '-', 1, true) - 1))
+    redis.call('XTRIM', stream, 'MINID', '~', tostring(ms - maxAge))
+  end
+end
 
 -- the indexes, stamps and bodies of a record (a line starting with '[' has the newest stamp)
 local function parse(s)
@@ -54,15 +78,18 @@ local function merge(stored, incoming, device)
   local inIndexes, inStamps, inBodies = parse(incoming)
   local at = {}
   for i = 1, #indexes do at[indexes[i]] = i end
-  local stale = 0
+  local stale, same, changed = 0, 0, {}
   for i = 1, #inIndexes do
     local j = at[inIndexes[i]]
     if not j then
       j = #indexes + 1
       indexes[j] = inIndexes[i]
     end
-    if not stamps[j] or stamps[j] <= inStamps[i] then
+    if not stamps[j] or stamps[j] < inStamps[i] or (stamps[j] == inStamps[i] and bodies[j] ~= inBodies[i]) then
       stamps[j], bodies[j] = inStamps[i], inBodies[i]
+      changed[#changed + 1] = inIndexes[i] .. '\t'
+    elseif stamps[j] == inStamps[i] then
+      same = same + 1
     else
       stale = stale + 1
       local n = #samples
@@ -71,7 +98,7 @@ local function merge(stored, incoming, device)
       end
     end
   end
-  if stale == #inIndexes then return nil, stale end
+  if #changed == 0 then return nil, stale, '' end
   -- indexes sorted, as clients write them, so the next write takes the fast path
   local order = {}
   for i = 1, #indexes do order[i] = i end
@@ -85,15 +112,16 @@ local function merge(stored, incoming, device)
     names[k] = indexes[i] .. '\\t'
     lines[k] = stamps[i] == newest and bodies[i] or stamps[i] .. bodies[i]
   end
-  return sub(incoming, 1, META) .. newest .. table.concat(names) .. '\\n' .. table.concat(lines, '\\n'), stale
+  return sub(incoming, 1, META) .. newest .. table.concat(names) .. '\\n' .. table.concat(lines, '\\n'), stale,
+    table.concat(changed)
 end
 
 local stale = 0
-local a = 2
-for d = 1, #KEYS, 2 do
-  local metaKey, readingsKey = KEYS[d], KEYS[d + 1]
-  local record, oldest, metaBody = ARGV[a], ARGV[a + 1], ARGV[a + 2]
-  a = a + 3
+local a = 7
+for d = 1, #KEYS, 3 do
+  local metaKey, readingsKey, streamKey = KEYS[d], KEYS[d + 1], KEYS[d + 2]
+  local record, oldest, metaBody, deviceId = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  a = a + 4
   local stop = find(record, '\\n', HEAD + 1, true)
   local headEnd = headEnds[stop]
   if not headEnd then
@@ -114,6 +142,8 @@ for d = 1, #KEYS, 2 do
       metaWins = not current or current <= metaStamp
     end
   end
+  -- metadata changes when it wins with another stamp or other fields (or nothing was stored)
+  local metaChanged = metaWins and (stored == '' or sub(stored, 1, META) ~= sub(record, 1, META))
   if metaWins then
     -- unchanged fields: only last_updated moves (HSET answers 1 when the hash had gone)
     if stored == '' or sub(stored, STAMP + 1, META) ~= sub(record, STAMP + 1, META)
@@ -136,17 +166,32 @@ for d = 1, #KEYS, 2 do
   redis.call('EXPIRE', metaKey, ttl)
 
   -- readings: the usual write supersedes every stored reading and is stored as is
+  local applied = ''
   if stored == '' or (sub(stored, HEAD + 1, stop) == sub(record, HEAD + 1, stop)
       and sub(stored, META + 1, HEAD) <= oldest) then
+    applied = sub(record, HEAD + 1, stop - 1)
+    -- the same newest stamp: identical readings (a redelivery) change nothing
+    if outbox and stored ~= '' and sub(stored, META + 1, HEAD) == oldest
+        and sub(redis.call('GET', readingsKey), META + 1) == sub(record, META + 1) then
+      applied = ''
+    end
     redis.call('SET', readingsKey, record, 'EX', ttl)
   else
-    local merged, n = merge(redis.call('GET', readingsKey), record, (d + 1) / 2)
+    local merged, n, changed = merge(redis.call('GET', readingsKey), record, (d + 2) / 3)
     stale = stale + n
+    applied = changed
     if merged then
       redis.call('SET', readingsKey, merged, 'EX', ttl)
     else
       if metaWins then redis.call('SETRANGE', readingsKey, '0', sub(record, 1, META)) end
       redis.call('EXPIRE', readingsKey, ttl)
+    end
+  end
+  if outbox then
+    if applied ~= '' then
+      emit(streamKey, 'upsert', deviceId, applied)
+    elseif metaChanged then
+      emit(streamKey, 'metadata', deviceId, '')
     end
   end
 end

@@ -22,5 +22,6 @@ export function clientConformance(name: string, make: MakeClient): void {
   });
 }
 
+export { allEvents, outboxSuite } from './outbox-suite.js';
 export { makeReading, seededRandom, shuffle } from './reading-factory.js';
 export type { ConformanceClientOptions, MakeClient } from './types.js';

@@ -1,7 +1,7 @@
 import { createCacheClient } from '@org/cache-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisClusterServer, startRedisCluster } from '../redis/start-redis-cluster.js';
-import { clientConformance } from './client-conformance.js';
+import { clientConformance, outboxSuite } from './client-conformance.js';
 import { makeReading } from './reading-factory.js';
 
 let cluster: RedisClusterServer;
@@ -13,7 +13,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cluster?.stop());
 
-const make = (options: { ttlSeconds?: number } = {}) =>
+const make = (options: { ttlSeconds?: number; outbox?: boolean } = {}) =>
   createCacheClient({
     transport: 'redis',
     clusterNodes: cluster.nodes,
@@ -22,6 +22,7 @@ const make = (options: { ttlSeconds?: number } = {}) =>
   });
 
 clientConformance('redis cluster', async (options) => make(options));
+outboxSuite(async (options) => make(options));
 
 describe('redis cluster spread', () => {
   it('spreads devices over every master and counts them all', async () => {

@@ -1,4 +1,6 @@
 import { createCacheClient } from '@org/cache-client';
-import { clientConformance } from './client-conformance.js';
+import { clientConformance, outboxSuite } from './client-conformance.js';
 
 clientConformance('memory', async (options) => createCacheClient({ transport: 'memory', ...options }));
+
+outboxSuite(async (options) => createCacheClient({ transport: 'memory', ...options }));

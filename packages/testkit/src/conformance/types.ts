@@ -3,6 +3,8 @@ import type { CacheClient } from '@org/cache-client';
 export interface ConformanceClientOptions {
   /** Device TTL in seconds (short ones for expiry tests). */
   ttlSeconds?: number;
+  /** false turns the change outbox off. */
+  outbox?: boolean;
 }
 
 /**

@@ -1,0 +1,132 @@
+import {
+  type CacheEvent,
+  comparePositions,
+  DEVICE_BUCKETS,
+  decodeCacheEvent,
+  type EventPosition,
+  type KeyScheme,
+  type OutboxSettings,
+  parseEventId,
+} from '@org/cache-core';
+import type { Cluster, Redis } from 'ioredis';
+import type { EventPage, WriteContext } from '../transport.js';
+import { masterNodes } from './connection.js';
+
+/** Re-reads when events of the current millisecond were held back (2 ms apart). */
+const WATERMARK_RETRIES = 5;
+
+/** One outbox stream and the source name its event ids carry. */
+export interface OutboxStream {
+  key: string;
+  source: string;
+}
+
+/** The streams of the outbox: every device bucket, each tenant that has one, the whole-cache stream. */
+export async function outboxStreams(redis: Redis | Cluster, keys: KeyScheme): Promise<OutboxStream[]> {
+  const streams = Array.from({ length: DEVICE_BUCKETS }, (_, b) => ({
+    key: keys.bucketEvents(b),
+    source: `d${b}`,
+  }));
+  let cursor = '0';
+  do {
+    const [next, tenants] = await redis.sscan(keys.eventTenants, cursor, 'COUNT', 500);
+    cursor = next;
+    for (const t of tenants) streams.push({ key: keys.kvEvents(t), source: `t.${t}` });
+  } while (cursor !== '0');
+  streams.push({ key: keys.globalEvents, source: 'g' });
+  return streams;
+}
+
+/**
+ * The watermark: the lowest server clock (ms) of the masters. Every event of an earlier
+ * millisecond is already in its stream (XADD ids are the server's ms, never lower than its
+ * clock), so below it the order (ms, seq, source) is final and a reader resuming at the last
+ * event it saw misses nothing. Read it before the streams.
+ */
+export async function outboxWatermark(redis: Redis | Cluster): Promise<number> {
+  const times = await Promise.all(masterNodes(redis).map((node) => node.time()));
+  let low = Number.POSITIVE_INFINITY;
+  for (const [seconds, micros] of times)
+    low = Math.min(low, Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
+  return low;
+}
+
+/** XRANGE start of a stream for the events after `after` in the order (ms, seq, source). */
+export function rangeStart(after: EventPosition | null, source: string): string {
+  if (after === null) return '-';
+  const id = `${after.ms}-${after.seq}`;
+  return source > after.source ? id : `(${id}`;
+}
+
+/**
+ * Reads up to `perStream` entries after `after` from each stream and merges them in the order
+ * (ms, seq, source), keeping only what is final: events before the watermark, and no further
+ * than the last entry of a stream whose page was full (its next entries are not read yet).
+ */
+export async function readStreams(
+  redis: Redis | Cluster,
+  streams: readonly OutboxStream[],
+  after: EventPosition | null,
+  perStream: number,
+): Promise<{ events: { position: EventPosition; event: CacheEvent }[]; more: boolean }> {
+  const watermark = await outboxWatermark(redis);
+  const replies = await Promise.all(
+    streams.map(
+      (s) =>
+        redis.xrange(s.key, rangeStart(after, s.source), '+', 'COUNT', perStream) as Promise<
+          [string, string[]][]
+        >,
+    ),
+  );
+  let bound: EventPosition = { ms: watermark, seq: -1, source: '' };
+  let more = false;
+  const events: { position: EventPosition; event: CacheEvent }[] = [];
+  replies.forEach((entries, k) => {
+    const source = streams[k]!.source;
+    for (const [id, fields] of entries) {
+      const event = decodeCacheEvent(id, source, fields);
+      events.push({ position: parseEventId(event.id)!, event });
+    }
+    if (entries.length === perStream) {
+      more = true;
+      const last = parseEventId(events.at(-1)!.event.id)!;
+      if (comparePositions(last, bound) < 0) bound = last;
+    }
+  });
+  events.sort((a, b) => comparePositions(a.position, b.position));
+  const final = events.filter((e) => comparePositions(e.position, bound) <= 0 && e.position.ms < watermark);
+  return { events: final, more: more || final.length < events.length };
+}
+
+/** Reads the outbox after `since`, at most `limit` events in the delivery order. */
+export async function readOutbox(
+  redis: Redis | Cluster,
+  keys: KeyScheme,
+  since: string | null,
+  limit: number,
+): Promise<EventPage> {
+  const streams = await outboxStreams(redis, keys);
+  const { events, more } = await readStreams(
+    redis,
+    streams,
+    since === null ? null : parseEventId(since),
+    limit,
+  );
+  return {
+    events: events.slice(0, limit).map((e) => e.event),
+    more: more || events.length > limit,
+  };
+}
+
+/** Appends the whole-cache event of a flush (after it: a flush spans every slot, no script can hold it). */
+export async function appendFlushEvent(
+  redis: Redis | Cluster,
+  keys: KeyScheme,
+  outbox: OutboxSettings,
+  context: WriteContext | undefined,
+): Promise<void> {
+  if (!outbox.enabled) return;
+  const fields = ['o', 'flush', 's', outbox.serviceId];
+  if (context?.correlationId) fields.push('c', context.correlationId);
+  await redis.xadd(keys.globalEvents, 'MAXLEN', '~', outbox.maxLength, '*', ...fields);
+}
