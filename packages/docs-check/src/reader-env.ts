@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { delimiter, join, resolve, sep } from 'node:path';
+
+const ROOT_OF_THIS_CHECKOUT = resolve(import.meta.dirname, '../../..');
 
 /** Settings of the machine that would change what a README line does; a reader's shell has none. */
 const DROPPED =
@@ -20,16 +22,20 @@ export function readerEnv(options: {
 }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!DROPPED.test(name)) env[name] = value;
-  const projectNode = dirname(process.execPath);
+  // The Node that ./dev installs (not a machine-wide one: its folder holds bash and curl too).
+  const projectNode = join(
+    process.env.NODE_PREFIX ?? join(homedir(), '.cache', 'device-cache', 'node24'),
+    'bin',
+  );
   env.PATH = (process.env.PATH ?? '')
     .split(delimiter)
     .filter(
       (dir) =>
         dir !== '' &&
-        !dir.includes(`node_modules${'/'}.bin`) &&
+        !dir.includes(`node_modules${sep}.bin`) &&
         dir !== join(options.root, 'bin') &&
-        dir !== projectNode &&
-        !existsSync(join(dir, 'cache-cli')),
+        dir !== join(ROOT_OF_THIS_CHECKOUT, 'bin') &&
+        dir !== projectNode,
     )
     .join(delimiter);
   env.HOME = options.home;

@@ -77,6 +77,8 @@ describe('README.md, run against a started API', () => {
     it(`${where} sh block: ${step.run.map((c) => c.text.split(' ')[0]).join(', ')}`, async () => {
       const commands = step.run.map((c) => rewrite(c.text, rewrites));
       const run = await runCommands(commands, { cwd: ROOT, env, timeoutMs: 150_000 });
+      // The next block runs in the same terminal, as a reader's would: with this block's PATH.
+      if (run.tools.path) env = { ...env, PATH: run.tools.path };
       step.run.forEach((command, i) => {
         const r = run.results[i]!;
         const label = `README.md:${command.line} \`${command.text}\``;
@@ -86,8 +88,6 @@ describe('README.md, run against a started API', () => {
         ).toBe(0);
         expectSaneOutput(command.text, r.stdout, label);
       });
-      // The next block runs in the same terminal, as a reader's would: with this block's PATH.
-      if (run.tools.path) env = { ...env, PATH: run.tools.path };
       if (step.run.some((c) => c.text.includes('./dev env'))) {
         // The lines after the eval ran the project's binaries and Node 24, not the machine's.
         expect(run.tools.cacheCli).toBe(join(ROOT, 'bin', 'cache-cli'));

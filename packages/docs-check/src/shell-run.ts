@@ -32,12 +32,13 @@ export function runCommands(
   const script = [
     'set -o pipefail',
     'curl() { command curl --fail-with-body --silent --show-error "$@"; }',
+    // On every exit, also after a failed line: the next block starts from this PATH.
+    `trap 'printf "\\n${TOOLS}%s|%s|%s|%s\\n" "$(command -v node)" "$(command -v cache-cli)" "$(node --version 2>/dev/null)" "$PATH"' EXIT`,
     ...commands.flatMap((command, i) => [
       `printf '\\n${BEGIN}${i}\\n'; printf '\\n${BEGIN}${i}\\n' >&2`,
       command,
       `__rc=$?; printf '\\n${END}${i} %s\\n' "$__rc"; [ "$__rc" = 0 ] || exit "$__rc"`,
     ]),
-    `printf '\\n${TOOLS}%s|%s|%s|%s\\n' "$(command -v node)" "$(command -v cache-cli)" "$(node --version)" "$PATH"`,
   ].join('\n');
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', script], { cwd: options.cwd, env: options.env, stdio: 'pipe' });
