@@ -22,8 +22,9 @@ const TOOLS = '@@@docs-check tools ';
 
 /**
  * Runs commands in one `bash` (so `eval "$(./dev env)"` changes the PATH of the lines after it),
- * stopping at the first that fails. `curl` is run with `--fail-with-body --silent --show-error`:
- * an HTTP error is a failed line, and no progress meter mixes with the answer.
+ * stopping at the first that fails. `curl` is run with `--fail-with-body --silent --show-error
+ * --max-time 30`: an HTTP error is a failed line, no progress meter mixes with the answer, and a
+ * line that never ends (a stream) fails instead of hanging.
  */
 export function runCommands(
   commands: readonly string[],
@@ -31,7 +32,7 @@ export function runCommands(
 ): Promise<BlockRun> {
   const script = [
     'set -o pipefail',
-    'curl() { command curl --fail-with-body --silent --show-error "$@"; }',
+    'curl() { command curl --fail-with-body --silent --show-error --max-time 30 "$@"; }',
     // On every exit, also after a failed line: the next block starts from this PATH.
     `trap 'printf "\\n${TOOLS}%s|%s|%s|%s\\n" "$(command -v node)" "$(command -v cache-cli)" "$(node --version 2>/dev/null)" "$PATH"' EXIT`,
     ...commands.flatMap((command, i) => [
