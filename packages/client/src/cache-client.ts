@@ -5,6 +5,7 @@ import {
   assertIndex,
   assertTenant,
   type CacheEntry,
+  type CacheEvent,
   type CacheInfo,
   checkCorrelationId,
   checkEventId,
@@ -33,6 +34,7 @@ import {
   ValidationError,
 } from '@org/cache-core';
 import type { CacheTransport, EventPage, KeyPage, KvSetItem, WriteContext } from './transport.js';
+import { type WatchOptions, type WatchQuery, watchQuery } from './watch.js';
 
 /** Options of every write call. */
 export interface WriteOptions {
@@ -327,6 +329,23 @@ export class CacheClient implements AsyncDisposable {
     return this.transport.readEvents(since, limit);
   }
 
+  /**
+   * Follows the change events as an async iterator (`for await (const e of cache.watch({ kinds:
+   * ['device'], pattern: 'gw-*' }))`): in the delivery order, from `since` (an event id; null: the
+   * oldest kept; default: only new events), filtered by kind, tenant and key pattern. Ends when
+   * the loop breaks or `signal` aborts. Options are checked at the call (CACHE_004, CACHE_007).
+   */
+  watch(options: WatchOptions = {}): AsyncIterableIterator<CacheEvent> {
+    const { query, match } = watchQuery(options);
+    const follow = this.transport.watchEvents?.bind(this.transport);
+    if (!follow) {
+      throw new ValidationError(`the ${this.transport.kind} transport cannot watch the outbox`, {
+        details: { field: 'transport' },
+      });
+    }
+    return watchEvents(follow, query, match, options.signal);
+  }
+
   async close(): Promise<void> {
     if (this.#ownsTransport) await this.transport.close();
   }
@@ -421,4 +440,26 @@ function toMillis(value: Date | string | number): number {
 function writeContext(options: WriteOptions | undefined): WriteContext | undefined {
   const correlationId = checkCorrelationId(options?.correlationId);
   return correlationId === null ? undefined : { correlationId };
+}
+
+/** The client's side of a watch: one abort controller for the transport, events filtered one by one. */
+async function* watchEvents(
+  follow: (query: WatchQuery, signal: AbortSignal) => AsyncIterable<CacheEvent[]>,
+  query: WatchQuery,
+  match: (event: CacheEvent) => boolean,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<CacheEvent> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  signal?.addEventListener('abort', stop, { once: true });
+  if (signal?.aborted) return;
+  try {
+    for await (const batch of follow(query, controller.signal)) {
+      for (const event of batch) if (match(event)) yield event;
+      if (controller.signal.aborted) return;
+    }
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    controller.abort();
+  }
 }

@@ -12,6 +12,14 @@ export { MemoryTransport, type MemoryTransportOptions } from './memory/memory-tr
 export type { RedisConnectionOptions } from './redis/connection.js';
 export { mapRedisError } from './redis/redis-errors.js';
 export { RedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
+export { type BreakerState, CircuitBreaker, type CircuitBreakerOptions } from './resilience/circuit-breaker.js';
+export {
+  Resilience,
+  type ResilienceOptions,
+  type ResilienceState,
+  resilienceOf,
+} from './resilience/resilience.js';
+export { backoffDelayMs, type RetryOptions } from './resilience/retry-policy.js';
 export type {
   CacheTransport,
   DeviceListQuery,
@@ -21,3 +29,4 @@ export type {
   KvSetItem,
   WriteContext,
 } from './transport.js';
+export type { WatchOptions, WatchQuery } from './watch.js';

@@ -12,6 +12,7 @@ import type {
   TenantStats,
   UpsertResult,
 } from '@org/cache-core';
+import type { WatchQuery } from './watch.js';
 
 /** A future-devices request after validation and defaults. */
 export interface FutureDeviceQuery {
@@ -89,5 +90,10 @@ export interface CacheTransport {
    * transport has none (it watches over SSE).
    */
   readEvents?(since: string | null, limit: number): Promise<EventPage>;
+  /**
+   * Follows the outbox from `query.since` in the delivery order, a batch at a time, until the
+   * signal aborts (the client filters by kind, tenant and pattern; a transport may read less).
+   */
+  watchEvents?(query: WatchQuery, signal: AbortSignal): AsyncIterable<CacheEvent[]>;
   close(): Promise<void>;
 }

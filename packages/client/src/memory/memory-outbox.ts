@@ -66,17 +66,38 @@ export class MemoryOutbox {
     return { events, more: lo + limit < this.#events.length };
   }
 
-  /** Resolves on the next append or after `ms`. */
-  wait(ms: number): Promise<void> {
+  /** The id of the newest event kept, or null. */
+  lastId(): string | null {
+    return this.#events.length > this.#head ? this.#events.at(-1)!.id : null;
+  }
+
+  /** Resolves on the next append, after `ms`, or when the signal aborts. */
+  wait(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.#waiters.delete(done);
+        signal?.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, ms);
       this.#waiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
     });
+  }
+
+  /** Follows the log after `since` ('now': after its newest event), a batch at a time, until the signal aborts. */
+  async *follow(since: string | null | 'now', signal: AbortSignal): AsyncGenerator<CacheEvent[]> {
+    let after = since === 'now' ? this.lastId() : since;
+    while (!signal.aborted) {
+      const page = this.read(after, 1000);
+      if (page.events.length > 0) {
+        after = page.events.at(-1)!.id;
+        yield page.events;
+      } else {
+        await this.wait(1000, signal);
+      }
+    }
   }
 
   clear(): void {

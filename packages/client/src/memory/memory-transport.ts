@@ -1,5 +1,6 @@
 import {
   type CacheEntry,
+  type CacheEvent,
   type CacheInfo,
   DEFAULT_TTL_SECONDS,
   type DeviceMetadata,
@@ -23,6 +24,7 @@ import type {
   KvSetItem,
   WriteContext,
 } from '../transport.js';
+import type { WatchQuery } from '../watch.js';
 import { MemoryDevices } from './memory-devices.js';
 import { MemoryKv } from './memory-kv.js';
 import { MemoryOutbox } from './memory-outbox.js';
@@ -170,6 +172,10 @@ export class MemoryTransport implements CacheTransport {
 
   async readEvents(since: string | null, limit: number): Promise<EventPage> {
     return this.outbox.read(since, limit);
+  }
+
+  watchEvents(query: WatchQuery, signal: AbortSignal): AsyncIterable<CacheEvent[]> {
+    return this.outbox.follow(query.since, signal);
   }
 
   async close(): Promise<void> {}

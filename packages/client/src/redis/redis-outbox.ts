@@ -7,6 +7,7 @@ import {
   type KeyScheme,
   type OutboxSettings,
   parseEventId,
+  UnavailableError,
 } from '@org/cache-core';
 import type { Cluster, Redis } from 'ioredis';
 import type { EventPage, WriteContext } from '../transport.js';
@@ -44,7 +45,9 @@ export async function outboxStreams(redis: Redis | Cluster, keys: KeyScheme): Pr
  * event it saw misses nothing. Read it before the streams.
  */
 export async function outboxWatermark(redis: Redis | Cluster): Promise<number> {
-  const times = await Promise.all(masterNodes(redis).map((node) => node.time()));
+  const masters = masterNodes(redis);
+  if (masters.length === 0) throw new UnavailableError('Redis has no master to read the outbox from');
+  const times = await Promise.all(masters.map((node) => node.time()));
   let low = Number.POSITIVE_INFINITY;
   for (const [seconds, micros] of times)
     low = Math.min(low, Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
@@ -106,12 +109,13 @@ export async function readOutbox(
   limit: number,
 ): Promise<EventPage> {
   const streams = await outboxStreams(redis, keys);
-  const { events, more } = await readStreams(
-    redis,
-    streams,
-    since === null ? null : parseEventId(since),
-    limit,
-  );
+  const after = since === null ? null : parseEventId(since);
+  let { events, more } = await readStreams(redis, streams, after, limit);
+  // events of the current millisecond wait for the watermark: a few ms at most (clock skew)
+  for (let attempt = 0; more && events.length < limit && attempt < WATERMARK_RETRIES; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    ({ events, more } = await readStreams(redis, streams, after, limit));
+  }
   return {
     events: events.slice(0, limit).map((e) => e.event),
     more: more || events.length > limit,

@@ -1,5 +1,6 @@
 import {
   type CacheEntry,
+  type CacheEvent,
   type CacheInfo,
   createKeyScheme,
   DEFAULT_OUTBOX,
@@ -25,11 +26,13 @@ import type {
   KvSetItem,
   WriteContext,
 } from '../transport.js';
+import type { WatchQuery } from '../watch.js';
 import { masterNodes, openRedis, type RedisConnectionOptions, whenReady } from './connection.js';
 import { RedisDevices } from './redis-devices.js';
-import { redisCall } from './redis-errors.js';
+import { mapRedisError, redisCall } from './redis-errors.js';
 import { RedisKv } from './redis-kv.js';
 import { appendFlushEvent, readOutbox } from './redis-outbox.js';
+import { followOutbox } from './redis-watch.js';
 
 export interface RedisTransportOptions extends RedisConnectionOptions {
   /** Prepended to every key (default none: the seed's key names). */
@@ -231,6 +234,14 @@ export class RedisTransport implements CacheTransport {
 
   readEvents(since: string | null, limit: number): Promise<EventPage> {
     return redisCall('readEvents', () => readOutbox(this.redis, this.keys, since, limit));
+  }
+
+  async *watchEvents(query: WatchQuery, signal: AbortSignal): AsyncGenerator<CacheEvent[]> {
+    try {
+      yield* followOutbox(this.redis, this.keys, query, signal);
+    } catch (error) {
+      throw mapRedisError(error, 'watch');
+    }
   }
 
   async close(): Promise<void> {

@@ -25,3 +25,4 @@ export function clientConformance(name: string, make: MakeClient): void {
 export { allEvents, outboxSuite } from './outbox-suite.js';
 export { makeReading, seededRandom, shuffle } from './reading-factory.js';
 export type { ConformanceClientOptions, MakeClient } from './types.js';
+export { takeEvents, watchSuite } from './watch-suite.js';

@@ -1,7 +1,7 @@
 import { createCacheClient } from '@org/cache-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisClusterServer, startRedisCluster } from '../redis/start-redis-cluster.js';
-import { clientConformance, outboxSuite } from './client-conformance.js';
+import { clientConformance, outboxSuite, watchSuite } from './client-conformance.js';
 import { makeReading } from './reading-factory.js';
 
 let cluster: RedisClusterServer;
@@ -23,6 +23,7 @@ const make = (options: { ttlSeconds?: number; outbox?: boolean } = {}) =>
 
 clientConformance('redis cluster', async (options) => make(options));
 outboxSuite(async (options) => make(options));
+watchSuite(async (options) => make(options));
 
 describe('redis cluster spread', () => {
   it('spreads devices over every master and counts them all', async () => {

@@ -9,7 +9,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureReadings } from '../fixtures.js';
 import { type RedisServer, startRedis } from '../redis/start-redis.js';
-import { clientConformance, outboxSuite } from './client-conformance.js';
+import { clientConformance, outboxSuite, watchSuite } from './client-conformance.js';
 
 const run = promisify(execFile);
 let redis: RedisServer;
@@ -25,6 +25,9 @@ clientConformance('redis', async (options) =>
   createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: uniquePrefix(), ...options }),
 );
 outboxSuite(async (options) =>
+  createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: uniquePrefix(), ...options }),
+);
+watchSuite(async (options) =>
   createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: uniquePrefix(), ...options }),
 );
 
