@@ -1,14 +1,17 @@
 import { CacheClient, type CacheClientOptions } from './cache-client.js';
 import { HttpTransport, type HttpTransportOptions } from './http/index.js';
 import { MemoryTransport, type MemoryTransportOptions } from './memory/memory-transport.js';
+import { connectionDown } from './redis/connection.js';
 import { RedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
+import { DEFAULT_TIMEOUT_SECONDS, Resilience, type ResilienceOptions } from './resilience/resilience.js';
+import { DEFAULT_RETRY } from './resilience/retry-policy.js';
 import type { CacheTransport } from './transport.js';
 
 export type CreateCacheClientOptions = CacheClientOptions &
   (
     | ({ transport: 'memory' } & MemoryTransportOptions)
-    | ({ transport: 'redis' } & RedisTransportOptions)
-    | ({ transport: 'http' } & HttpTransportOptions)
+    | ({ transport: 'redis' } & RedisTransportOptions & ResilienceOptions)
+    | ({ transport: 'http' } & HttpTransportOptions & ResilienceOptions)
     | { transport: 'custom'; implementation: CacheTransport }
   );
 
@@ -23,10 +26,28 @@ export function createCacheClient(options: CreateCacheClientOptions): CacheClien
   switch (options.transport) {
     case 'memory':
       return new CacheClient(new MemoryTransport(options), options);
-    case 'redis':
-      return new CacheClient(new RedisTransport(options), options);
-    case 'http':
-      return new CacheClient(new HttpTransport(options), options);
+    case 'redis': {
+      // `timeout` (s) is ioredis' commandTimeout; the guard adds fail-fast, retries and the breaker
+      const redisOptions =
+        options.timeout === undefined
+          ? { commandTimeout: DEFAULT_TIMEOUT_SECONDS * 1000, ...options.redisOptions }
+          : { ...options.redisOptions, commandTimeout: options.timeout * 1000 };
+      const transport = new RedisTransport({ ...options, redisOptions });
+      new Resilience(options, () => connectionDown(transport.redis)).install(transport);
+      return new CacheClient(transport, options);
+    }
+    case 'http': {
+      // the requester times out and retries each request itself; the guard adds the breaker only
+      const transport = new HttpTransport({
+        ...options,
+        timeoutMs: options.timeoutMs ?? (options.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+        retries: options.retries ?? options.retry ?? DEFAULT_RETRY,
+        retryMaxDelayMs: options.retryMaxDelayMs ?? options.backoff_max_ms,
+        retryBaseDelayMs: options.retryBaseDelayMs ?? options.backoff_base_ms,
+      });
+      new Resilience(options, () => false, 0).install(transport);
+      return new CacheClient(transport, options);
+    }
     case 'custom':
       return new CacheClient(options.implementation, options);
   }

@@ -46,7 +46,7 @@ const BACKEND_MESSAGES: Readonly<Record<string, string>> = {
 };
 
 /** Details a backend failure may show (anything else it carries may be internal). */
-const BACKEND_DETAILS = new Set(['operation', 'key', 'device_id', 'tenant']);
+const BACKEND_DETAILS = new Set(['operation', 'key', 'device_id', 'tenant', 'reason']);
 
 /** Status of an answer to a client that closed the connection before sending its whole request (never read). */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -135,6 +135,9 @@ export function errorResponse(c: Context<AppEnv>, error: CacheError): Response {
   if (status === 413 || bodyStillArriving(c)) headers.connection = 'close';
   if (error instanceof RateLimitError)
     headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+  // the backend is unavailable (connection down, breaker open): say when to come back (1 s unless told)
+  else if (error.code === ErrorCode.UNAVAILABLE && error.failure !== 'fatal')
+    headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds ?? 1)));
   if (error.code === ErrorCode.INVALID_CREDENTIALS) headers['www-authenticate'] = 'Bearer realm="cache-api"';
   return json(c, errorEnvelope(c, error), status, headers);
 }
@@ -145,11 +148,29 @@ export function errorResponse(c: Context<AppEnv>, error: CacheError): Response {
  * backend-error count or log: `observe` logs it once, at info, as client-closed.
  */
 export function errorHandler(logger: Logger, metrics: ApiMetrics) {
+  // while the client refuses at once (connection down, breaker open) every request fails the same
+  // way: one log line a second says so, with how many it stands for, instead of one per request
+  let refusedLoggedAt = 0;
+  let refusedSince = 0;
   return (thrown: Error, c: Context<AppEnv>): Response => {
     if (clientClosed(c)) return new Response(null, { status: CLIENT_CLOSED_STATUS });
     const error = toCacheError(thrown);
     if (BACKEND_CODES.has(error.code)) {
       metrics.backendErrors.inc({ code: error.code, operation: c.get('operation') ?? 'unknown' });
+      const reason = error.details.reason;
+      if (reason === 'connection_down' || reason === 'circuit_open') {
+        refusedSince += 1;
+        const now = Date.now();
+        if (now - refusedLoggedAt >= 1_000) {
+          logger.warn(
+            { code: error.code, reason, requests: refusedSince, request_id: c.get('requestId') },
+            `${BACKEND_MESSAGES[error.code]}: answering 503 at once (${reason})`,
+          );
+          refusedLoggedAt = now;
+          refusedSince = 0;
+        }
+        return errorResponse(c, error);
+      }
       const cause = error.code === ErrorCode.INTERNAL && !isCacheError(thrown) ? thrown : error.cause;
       logger.error(
         {

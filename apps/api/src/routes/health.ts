@@ -1,3 +1,4 @@
+import { resilienceOf } from '@org/cache-client';
 import { HealthStatus } from '@org/cache-core';
 import { z } from 'zod';
 import { defineRoute, named } from '../route-table/route.js';
@@ -9,11 +10,37 @@ export interface HealthBody extends HealthStatus {
   version: string;
   uptime_seconds: number;
   auth: 'on' | 'off';
+  /** The client's circuit breaker (`off` without one). */
+  breaker: 'closed' | 'open' | 'half-open' | 'off';
+}
+
+const REFUSING_MESSAGES = {
+  connection_down: 'Redis connection is down (reconnecting); requests answer 503 CACHE_006 at once',
+  circuit_open: 'the circuit breaker is open (too many backend failures); requests answer 503 CACHE_006',
+} as const;
+
+/**
+ * The backend's health: while the client refuses calls at once (connection down, breaker open)
+ * it says so without waiting on the backend; otherwise it asks the backend.
+ */
+async function backendHealth(deps: RouteDeps): Promise<HealthStatus & { breaker: HealthBody['breaker'] }> {
+  const guard = resilienceOf(deps.client.transport);
+  const state = guard?.state() ?? { breaker: 'off' as const, refusing: null };
+  if (state.refusing !== null) {
+    return {
+      status: 'unhealthy',
+      message: REFUSING_MESSAGES[state.refusing],
+      timestamp: new Date().toISOString(),
+      backend: deps.client.transport.kind,
+      breaker: state.breaker,
+    };
+  }
+  return { ...(await deps.client.checkHealth()), breaker: state.breaker };
 }
 
 /** The backend's health, with the API's own facts; `healthy` is false when the backend is unreachable. */
 export async function healthBody(deps: RouteDeps): Promise<{ body: HealthBody; healthy: boolean }> {
-  const health = await deps.client.checkHealth();
+  const health = await backendHealth(deps);
   return {
     body: {
       ...health,
@@ -29,12 +56,18 @@ const ApiHealth = HealthStatus.extend({
   version: z.string(),
   uptime_seconds: z.number(),
   auth: z.enum(['on', 'off']),
+  breaker: z.enum(['closed', 'open', 'half-open', 'off']),
 });
 const Liveness = z.object({ status: z.literal('alive'), timestamp: z.string(), uptime_seconds: z.number() });
-const Readiness = HealthStatus.extend({ ready: z.boolean() }).partial().extend({
+const Readiness = HealthStatus.extend({
   ready: z.boolean(),
-  status: z.string(),
-});
+  breaker: z.enum(['closed', 'open', 'half-open', 'off']),
+})
+  .partial()
+  .extend({
+    ready: z.boolean(),
+    status: z.string(),
+  });
 
 /** Liveness (the one route served before authentication), health and readiness. */
 export const HEALTH_ROUTES = [
@@ -98,7 +131,7 @@ export const HEALTH_ROUTES = [
           status: 503,
         };
       }
-      const health = await deps.client.checkHealth();
+      const health = await backendHealth(deps);
       const ready = health.status !== 'unhealthy';
       return { body: { ready, ...health }, status: ready ? 200 : 503 };
     },

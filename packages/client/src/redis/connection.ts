@@ -24,11 +24,36 @@ type ScriptArg = string | number | Buffer;
 export type ScriptCall = (numKeys: number, ...args: ScriptArg[]) => Promise<unknown>;
 export type Scripts = Record<LuaScriptName, ScriptCall>;
 
+/**
+ * Fail fast while the connection is down (issue 12): a command queued while (re)connecting is
+ * failed at the next refused attempt (`maxRetriesPerRequest: 0`), one in flight when the
+ * connection drops is failed, not sent again later (`autoResendUnfulfilledCommands: false`), and
+ * reconnection is tried every 50 ms growing to 500 ms at most, so a Redis that is back is used
+ * within half a second. `commandTimeout` (5 s, the document's `timeout`) bounds a Redis that
+ * accepts commands but does not answer. `resilience.ts` refuses calls at once while
+ * `connectionDown()` holds, so no call waits on a dead connection.
+ */
 const DEFAULTS: RedisOptions = {
   enableAutoPipelining: true,
-  maxRetriesPerRequest: 2,
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+  retryStrategy: (times) => Math.min(times * 50, 500),
   connectTimeout: 5_000,
+  commandTimeout: 5_000,
 };
+
+const everReady = new WeakSet<Redis | Cluster>();
+
+/**
+ * True while the connection is known to be down: reconnecting or closed, or not ready after it had
+ * been ready once (a first connection that is still being made is not "down": calls queue for it).
+ */
+export function connectionDown(redis: Redis | Cluster): boolean {
+  const status = redis.status;
+  if (status === 'ready') return false;
+  if (status === 'reconnecting' || status === 'close' || status === 'end') return true;
+  return everReady.has(redis);
+}
 
 /** Opens (or adopts) an ioredis standalone or cluster connection and registers the cache's scripts. */
 export function openRedis(options: RedisConnectionOptions): {
@@ -55,6 +80,8 @@ export function openRedis(options: RedisConnectionOptions): {
     redis = new Redis({ ...DEFAULTS, ...options.redisOptions });
   }
   if (owned) redis.on('error', options.onConnectionError ?? (() => {}));
+  if (redis.status === 'ready') everReady.add(redis);
+  else redis.once('ready', () => everReady.add(redis));
   for (const [name, lua] of Object.entries(LUA_SCRIPTS)) {
     redis.defineCommand(name, { lua });
   }
