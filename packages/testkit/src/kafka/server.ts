@@ -73,6 +73,7 @@ export class KafkaBroker implements BrokerContext {
   private readonly server: Server;
   private readonly log: (message: string) => void;
   private listenPort = 0;
+  private listenHost = '127.0.0.1';
 
   private constructor(options: KafkaBrokerOptions) {
     this.nodeId = options.nodeId ?? 1;
@@ -105,7 +106,37 @@ export class KafkaBroker implements BrokerContext {
     });
     const address = broker.server.address();
     broker.listenPort = typeof address === 'object' && address ? address.port : 0;
+    broker.listenHost = options.host ?? '127.0.0.1';
     return broker;
+  }
+
+  /** True while the broker is off the network (see `goOffline`). */
+  get offline(): boolean {
+    return !this.server.listening;
+  }
+
+  /**
+   * Takes the broker off the network, as a broker outage looks to its clients: the listening
+   * socket and every connection are closed (new connections are refused), while the topics, their
+   * logs, the committed offsets and the groups are kept. `goOnline()` brings it back on the same port.
+   */
+  async goOffline(): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.connections) socket.destroy();
+    await closed;
+  }
+
+  /** Listens again on the host and port it had (after `goOffline`). */
+  async goOnline(): Promise<void> {
+    if (this.server.listening) return;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.listenPort, this.listenHost, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
   }
 
   get port(): number {
@@ -125,7 +156,9 @@ export class KafkaBroker implements BrokerContext {
 
   /** Closes every connection and the listening socket. */
   async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = this.server.listening
+      ? new Promise<void>((resolve) => this.server.close(() => resolve()))
+      : Promise.resolve();
     for (const socket of this.connections) socket.destroy();
     this.groups.close();
     await closed;
