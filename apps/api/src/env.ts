@@ -1,11 +1,13 @@
 import {
   assertTenant,
   DEFAULT_KEY_PREFIX,
+  DEFAULT_MAX_FUTURE_SKEW_MS,
   DEFAULT_TTL_SECONDS,
   describeEnvIssues,
   envBoolean,
   envHostPorts,
   envList,
+  MAX_FUTURE_SKEW_SETTING_SECONDS,
 } from '@org/cache-core';
 import { z } from 'zod';
 import { parseTokenList, type StaticToken } from './auth/token-config.js';
@@ -93,7 +95,7 @@ export const ApiEnv = z
     /** Tenants with their own `tenant` label in metrics (comma-separated); every other tenant counts as `other`. */
     METRICS_TENANTS: envList.default([]),
     /** Readings and metadata stamped further than this in the future are refused (seconds). */
-    MAX_FUTURE_SKEW: int(0, 31_536_000).default(300),
+    MAX_FUTURE_SKEW: int(0, MAX_FUTURE_SKEW_SETTING_SECONDS).default(DEFAULT_MAX_FUTURE_SKEW_MS / 1000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Preload the sample devices into the embedded store (default true; never with Redis). */
     DEMO_DATA: envBoolean.optional(),

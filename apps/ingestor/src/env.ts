@@ -9,6 +9,7 @@ import {
   describeEnvIssues,
   envHostPorts,
   INPUT_BOUNDS,
+  MAX_FUTURE_SKEW_SETTING_SECONDS,
 } from '@org/cache-core';
 import { z } from 'zod';
 
@@ -69,7 +70,7 @@ const EnvSchema = z
     /** Larger message values go to the error topic unread; at most core's bound (a reading checks it too). */
     INGEST_MAX_MESSAGE_BYTES: int(64, INPUT_BOUNDS.maxMessageBytes).default(INPUT_BOUNDS.maxMessageBytes),
     /** Readings stamped more than this many seconds ahead of the ingestor's clock go to the error topic. */
-    MAX_FUTURE_SKEW: int(0, 366 * 86_400).default(DEFAULT_MAX_FUTURE_SKEW_MS / 1000),
+    MAX_FUTURE_SKEW: int(0, MAX_FUTURE_SKEW_SETTING_SECONDS).default(DEFAULT_MAX_FUTURE_SKEW_MS / 1000),
     RETRY_INITIAL_DELAY_MS: int(1, 60_000).default(200),
     RETRY_MAX_DELAY_MS: int(1, 300_000).default(5_000),
     /** Port of /health/live, /health/ready and /metrics; 0 picks a free port (logged). */

@@ -39,6 +39,9 @@ export const INPUT_BOUNDS = {
 /** How far ahead of the checker's clock a reading may be stamped (5 minutes). */
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 300_000;
 
+/** The largest future skew a setting may allow (365 days, in seconds): the same bound in every app. */
+export const MAX_FUTURE_SKEW_SETTING_SECONDS = 31_536_000;
+
 export interface BoundsOptions {
   /** The checker's clock (epoch ms). */
   nowMs: number;
