@@ -32,7 +32,10 @@ export const TokenEntry = z
   .object({
     service_id: z.string().min(1).max(128),
     /** The secret in clear (hashed on load, never kept). */
-    token: z.string().min(MIN_TOKEN_LENGTH).optional(),
+    token: z
+      .string()
+      .min(MIN_TOKEN_LENGTH, `a token must be at least ${MIN_TOKEN_LENGTH} characters long`)
+      .optional(),
     /** Or its SHA-256, hex: `printf %s "$TOKEN" | sha256sum`. */
     token_sha256: z
       .string()
