@@ -3,6 +3,11 @@ export { dockerEngineAvailable } from './docker.js';
 export { fixtureLines, fixturePath, fixtureReadings } from './fixtures.js';
 export * from './kafka/index.js';
 export { freePort } from './ports.js';
+export { type Failover, killMaster, type PauseMode, pauseRedis } from './redis/redis-faults.js';
 export { RedisProcess, waitForPing } from './redis/redis-process.js';
 export { type RedisServer, type StartRedisOptions, startRedis } from './redis/start-redis.js';
-export { type RedisClusterServer, startRedisCluster } from './redis/start-redis-cluster.js';
+export {
+  type RedisClusterServer,
+  type StartRedisClusterOptions,
+  startRedisCluster,
+} from './redis/start-redis-cluster.js';
