@@ -1,5 +1,5 @@
-import { createCacheClient } from '@org/cache-client';
-import { clientConformance, type RedisServer, startRedis } from '@org/cache-testkit';
+import { type CacheClient, createCacheClient } from '@org/cache-client';
+import { allEvents, clientConformance, type RedisServer, startRedis, watchSuite } from '@org/cache-testkit';
 import { afterAll, beforeAll } from 'vitest';
 import { Authenticator } from './auth/authenticator.js';
 import { SCOPES } from './auth/scopes.js';
@@ -41,3 +41,20 @@ clientConformance('http over redis', async (options) => {
   const served = await serveApp({ client: backend, auth: await auth(), limits: { rateLimit: null } });
   return httpClientOwning(served, { token: TOKEN });
 });
+
+/** The backend behind each HTTP client of the watch suite (to read the outbox as it is). */
+const backends = new WeakMap<CacheClient, CacheClient>();
+watchSuite(
+  async () => {
+    const backend = createCacheClient({
+      transport: 'redis',
+      url: redis.url,
+      keyPrefix: `api-watch-${process.pid}-${n++}:`,
+    });
+    const served = await serveApp({ client: backend, auth: await auth(), limits: { rateLimit: null } });
+    const client = httpClientOwning(served, { token: TOKEN });
+    backends.set(client, backend);
+    return client;
+  },
+  (client) => allEvents(backends.get(client)!),
+);

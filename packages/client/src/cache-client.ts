@@ -336,7 +336,7 @@ export class CacheClient implements AsyncDisposable {
    * the loop breaks or `signal` aborts. Options are checked at the call (CACHE_004, CACHE_007).
    */
   watch(options: WatchOptions = {}): AsyncIterableIterator<CacheEvent> {
-    const { query, match } = watchQuery(options);
+    const { query, match } = watchQuery(options, this.tenant);
     const follow = this.transport.watchEvents?.bind(this.transport);
     if (!follow) {
       throw new ValidationError(`the ${this.transport.kind} transport cannot watch the outbox`, {

@@ -26,6 +26,10 @@ export interface WatchOptions {
 export interface WatchQuery {
   kinds: ReadonlySet<CacheEventKind>;
   tenant: string | null;
+  /** The checked glob, or null for all (transports that filter at the source use it). */
+  pattern: string | null;
+  /** The client's own tenant: where a transport must name one (HTTP's X-Tenant-ID) and none was asked. */
+  callerTenant: string;
   /** An event id, null (from the oldest kept) or `now` (only new events). */
   since: string | null | 'now';
 }
@@ -33,7 +37,10 @@ export interface WatchQuery {
 const KINDS: readonly CacheEventKind[] = ['device', 'kv', 'cache'];
 
 /** Checks watch options (CACHE_004 for a bad pattern or tenant, CACHE_007 otherwise). */
-export function watchQuery(options: WatchOptions): { query: WatchQuery; match: (e: CacheEvent) => boolean } {
+export function watchQuery(
+  options: WatchOptions,
+  callerTenant: string,
+): { query: WatchQuery; match: (e: CacheEvent) => boolean } {
   const kinds = options.kinds ?? KINDS;
   if (
     !Array.isArray(kinds) ||
@@ -55,7 +62,7 @@ export function watchQuery(options: WatchOptions): { query: WatchQuery; match: (
     kindSet.has(e.data.kind) &&
     (tenant === null || e.data.kind !== 'kv' || e.data.tenant === tenant) &&
     (glob === null || e.data.kind === 'cache' || glob(e.data.key));
-  return { query: { kinds: kindSet, tenant, since }, match };
+  return { query: { kinds: kindSet, tenant, pattern, callerTenant, since }, match };
 }
 
 /** Resolves after `ms`, or at once when the signal aborts. */

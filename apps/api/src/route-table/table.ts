@@ -3,6 +3,7 @@ import { CACHE_V1_ROUTES } from '../routes/cache-v1.js';
 import { CACHE_V2_ROUTES } from '../routes/cache-v2.js';
 import { DEVICE_READ_ROUTES } from '../routes/devices.js';
 import { DEVICE_WRITE_ROUTES } from '../routes/devices-write.js';
+import { EVENT_ROUTES } from '../routes/events.js';
 import { HEALTH_ROUTES } from '../routes/health.js';
 import { OPS_ROUTES } from '../routes/ops.js';
 import type { AnyRoute } from './route.js';
@@ -19,4 +20,5 @@ export const API_ROUTES: readonly AnyRoute[] = [
   ...HEALTH_ROUTES,
   ...ADMIN_ROUTES,
   ...OPS_ROUTES,
+  ...EVENT_ROUTES,
 ];

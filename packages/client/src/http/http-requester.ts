@@ -99,6 +99,35 @@ export class HttpRequester {
     }
   }
 
+  /**
+   * Opens a streaming GET (server-sent events): no timeout once the answer has started, the
+   * caller's signal ends it. A non-2xx answer is thrown as a typed error.
+   */
+  async openStream(
+    path: string,
+    operation: string,
+    tenant: string | undefined,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    const all: Record<string, string> = { ...this.#headers, accept: 'text/event-stream', ...headers };
+    if (tenant !== undefined) all['x-tenant-id'] = tenant;
+    let response: Response;
+    try {
+      response = await fetch(this.baseUrl + path, { method: 'GET', headers: all, signal });
+    } catch (error) {
+      throw errorFromFetchFailure(error, operation, this.#timeoutMs);
+    }
+    if (response.ok && response.body) return response;
+    const body = await readJson(response);
+    throw errorFromEnvelope(
+      response.status,
+      body,
+      retryAfterSeconds(response.headers.get('retry-after')),
+      operation,
+    );
+  }
+
   #pause(attempt: number, retryAfter: number | null): Promise<void> {
     const ceiling = Math.min(this.#maxDelay, this.#baseDelay * 2 ** attempt);
     const ms = retryAfter !== null ? retryAfter * 1000 : Math.random() * ceiling;

@@ -1,5 +1,6 @@
 import {
   type CacheEntry,
+  type CacheEvent,
   type CacheInfo,
   type DeviceMetadata,
   type DevicePage,
@@ -30,6 +31,9 @@ interface UpsertAnswer extends UpsertResult {
   invalid: number;
   errors: unknown[];
 }
+
+import type { WatchQuery } from '../watch.js';
+import { followEventStream } from './http-watch.js';
 
 export class HttpTransport implements CacheTransport {
   readonly kind = 'http' as const;
@@ -248,6 +252,11 @@ export class HttpTransport implements CacheTransport {
       body: JSON.stringify({ scope: 'all' }),
       idempotent: true,
     });
+  }
+
+  /** The API's SSE feed (`GET /api/v2/events`), resumed with Last-Event-ID when it breaks. */
+  watchEvents(query: WatchQuery, signal: AbortSignal): AsyncIterable<CacheEvent[]> {
+    return followEventStream(this.http, query, signal);
   }
 
   /** Nothing to release: connections belong to Node's shared fetch pool and close when idle. */

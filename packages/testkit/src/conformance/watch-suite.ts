@@ -33,8 +33,15 @@ export async function takeEvents(
 
 const keysOf = (events: CacheEvent[]) => events.map((e) => `${e.data.operation} ${e.data.key}`);
 
-/** `watch` on every transport that has one: order, filters, start positions, resume, end. */
-export function watchSuite(make: MakeClient): void {
+/**
+ * `watch` on every transport: order, filters, start positions, resume, end. `readAll` reads the
+ * outbox as it is (the transport's own `readEvents`, or the served backend's over HTTP).
+ */
+export function watchSuite(
+  make: MakeClient,
+  /** Every event kept, in order (HTTP: read through the served backend). */
+  readAll: (client: CacheClient) => Promise<CacheEvent[]> = allEvents,
+): void {
   describe('watch', () => {
     it('delivers new events only by default, in order per device, and ends when the loop breaks', async () => {
       await withClient(make, undefined, async (client) => {
@@ -44,7 +51,7 @@ export function watchSuite(make: MakeClient): void {
         });
         expect(events.map((e) => e.data.key)).toEqual(Array(6).fill('w'));
         expect(events.map((e) => e.id)).toEqual([...new Set(events.map((e) => e.id))]);
-        const all = await allEvents(client);
+        const all = await readAll(client);
         expect(all.slice(1).map((e) => e.id)).toEqual(events.map((e) => e.id));
       });
     });
@@ -74,7 +81,7 @@ export function watchSuite(make: MakeClient): void {
     it('starts after an event id, or from the oldest kept with since: null', async () => {
       await withClient(make, undefined, async (client) => {
         for (let i = 0; i < 3; i++) await client.set(`s-${i}`, i);
-        const kept = await allEvents(client);
+        const kept = await readAll(client);
         const fromOldest = await takeEvents(client, { since: null }, 3);
         expect(fromOldest.map((e) => e.id)).toEqual(kept.map((e) => e.id));
         const afterFirst = await takeEvents(client, { since: kept[0]!.id }, 2);
@@ -96,7 +103,7 @@ export function watchSuite(make: MakeClient): void {
         const keys = rest.map((e) => `${e.data.kind} ${e.data.key}`);
         expect(new Set(keys).size).toBe(120);
         expect(keys.filter((k) => k.startsWith('device a'))).toEqual([]);
-        const all = await allEvents(client);
+        const all = await readAll(client);
         expect([...first, ...rest].map((e) => e.id)).toEqual(all.map((e) => e.id));
       });
     });
