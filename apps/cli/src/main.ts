@@ -8,6 +8,7 @@ import { registerDeviceCommands } from './commands/devices.js';
 import { registerKvCommands } from './commands/kv.js';
 import { examples, intOption } from './commands/shared.js';
 import { registerStatusCommands } from './commands/status.js';
+import { registerWatchCommand } from './commands/watch.js';
 import type { Io } from './context.js';
 import { readEnv } from './env.js';
 import { ExitCode, exitCodeOf, formatError } from './errors.js';
@@ -64,6 +65,7 @@ Run "cache-cli <command> --help" for the options and examples of each command.
   registerStatusCommands(program, rt);
   registerKvCommands(program, rt);
   registerConfigCommands(program, rt);
+  registerWatchCommand(program, rt);
   return program;
 }
 
