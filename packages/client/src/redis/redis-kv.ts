@@ -27,7 +27,6 @@ export class RedisKv {
   readonly #scripts: Scripts;
   readonly #keys: KeyScheme;
   readonly #hits = new HitCounter();
-  readonly #knownTenants = new Set<string>();
   readonly #outboxArgs: string[];
 
   constructor(redis: Redis | Cluster, scripts: Scripts, keys: KeyScheme, outbox: OutboxSettings) {
@@ -72,12 +71,12 @@ export class RedisKv {
   async set(tenant: string, items: readonly KvSetItem[], context?: WriteContext): Promise<CacheEntry[]> {
     const args: (string | number)[] = this.#eventArgs(tenant, context);
     for (const i of items) args.push(i.key, i.json, i.ttl === null ? 0 : Math.round(i.ttl * 1000));
-    const registering = this.#knownTenants.has(tenant)
-      ? null
-      : Promise.all([
-          this.#redis.sadd(this.#keys.kvTenants, tenant),
-          this.#redis.sadd(this.#keys.eventTenants, tenant),
-        ]);
+    // Registered on every write, never from a per-process "already registered" memory: another
+    // instance's flush deletes the registry, and a tenant missing from it drops out of kv_entries.
+    const registering = Promise.all([
+      this.#redis.sadd(this.#keys.kvTenants, tenant),
+      this.#redis.sadd(this.#keys.eventTenants, tenant),
+    ]);
     const [out] = await Promise.all([
       this.#scripts.cacheKvSet(
         items.length + 2,
@@ -88,7 +87,6 @@ export class RedisKv {
       ) as Promise<number[]>,
       registering,
     ]);
-    this.#knownTenants.add(tenant);
     const now = out[0]!;
     return items.map((i, n) => ({
       key: i.key,
@@ -206,9 +204,5 @@ export class RedisKv {
       for (const c of counts) total += c;
     } while (cursor !== '0');
     return total;
-  }
-
-  forgetTenants(): void {
-    this.#knownTenants.clear();
   }
 }

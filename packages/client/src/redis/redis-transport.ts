@@ -227,7 +227,6 @@ export class RedisTransport implements CacheTransport {
           }
         }),
       );
-      this.#kv.forgetTenants();
       await appendFlushEvent(this.redis, this.keys, this.outbox, context);
     });
   }

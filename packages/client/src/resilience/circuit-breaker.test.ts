@@ -55,7 +55,7 @@ class ModelBreaker {
 
 const step = fc.record({
   advanceMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 20_000 })),
-  ok: fc.boolean({}),
+  ok: fc.boolean(),
   // a call admitted may finish later (outcome recorded after other calls were admitted)
   pending: fc.boolean(),
 });
