@@ -122,4 +122,42 @@ describe('GET /api/v2/events (server-sent events over Redis)', () => {
     const { events } = await readSse(feed, (e) => e.length >= 2);
     expect(events.map((e) => e.data.device_id)).toEqual(['gw/1', 'gw/1']);
   });
+
+  it('carries the X-Correlation-ID of each write request into its events', async () => {
+    const api = await h.start();
+    const headers = { 'content-type': 'application/json', 'x-tenant-id': 'acme' };
+    const send = (method: string, path: string, correlation: string, body?: unknown) =>
+      fetch(`${api.url}${path}`, {
+        method,
+        headers: { ...headers, 'x-correlation-id': correlation },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    expect((await send('POST', '/api/devices/readings', 'corr-readings', [reading('c-1', 1)])).status).toBe(
+      200,
+    );
+    expect(
+      (await send('PUT', '/api/devices/c-2/metadata', 'corr-meta', { datatype_id: 'd', datatype_name: 'n' }))
+        .status,
+    ).toBe(200);
+    expect((await send('PUT', '/api/v2/cache/k1', 'corr-v2-set', { value: 1 })).status).toBe(201);
+    expect((await send('POST', '/api/v1/cache', 'corr-v1-set', { key: 'k2', value: 2 })).status).toBe(201);
+    expect(
+      (await send('POST', '/api/v2/cache/batch', 'corr-batch', { operation: 'delete', keys: ['k2'] })).status,
+    ).toBe(200);
+    expect((await send('DELETE', '/api/v2/cache/k1', 'corr-v2-del')).status).toBe(200);
+    const events = (await api.client.readEvents({ limit: 100 })).events;
+    // events of different streams in one millisecond are ordered by stream: compare as a set
+    const byCorrelation = (a: (string | null)[], b: (string | null)[]) =>
+      String(a[2]).localeCompare(String(b[2]));
+    expect(events.map((e) => [e.data.operation, e.data.key, e.correlation_id]).sort(byCorrelation)).toEqual(
+      [
+        ['upsert', 'c-1', 'corr-readings'],
+        ['metadata', 'c-2', 'corr-meta'],
+        ['set', 'k1', 'corr-v2-set'],
+        ['set', 'k2', 'corr-v1-set'],
+        ['delete', 'k2', 'corr-batch'],
+        ['delete', 'k1', 'corr-v2-del'],
+      ].sort(byCorrelation),
+    );
+  });
 });

@@ -33,7 +33,9 @@ export const CACHE_V1_ROUTES = [
       ({ client }) =>
       async ({ c, tenant, body: { pattern } }) => {
         c.set('subjectKey', pattern);
-        const deleted = await client.forTenant(tenant!).invalidate(pattern);
+        const deleted = await client
+          .forTenant(tenant!)
+          .invalidate(pattern, { correlationId: c.get('correlationId') });
         return { body: { tenant, pattern, deleted } };
       },
   }),
@@ -75,7 +77,9 @@ export const CACHE_V1_ROUTES = [
         c.set('subjectKey', body.key);
         const [entry] = await client
           .forTenant(tenant!)
-          .setMany([{ key: body.key, value: body.value as JsonValue, ttl: body.ttl }]);
+          .setMany([{ key: body.key, value: body.value as JsonValue, ttl: body.ttl }], {
+            correlationId: c.get('correlationId'),
+          });
         const { value: _value, ...stored } = entry!;
         return {
           body: { ...stored, tenant },
@@ -98,8 +102,9 @@ export const CACHE_V1_ROUTES = [
     envelope: 'plain',
     handler:
       ({ client }) =>
-      async ({ tenant, params: { key } }) => {
-        if (!(await client.forTenant(tenant!).delete(key))) throw new NotFoundError(`key ${key} not found`);
+      async ({ c, tenant, params: { key } }) => {
+        if (!(await client.forTenant(tenant!).delete(key, { correlationId: c.get('correlationId') })))
+          throw new NotFoundError(`key ${key} not found`);
         return { body: { key, deleted: true } };
       },
   }),
@@ -117,6 +122,11 @@ export const CACHE_V1_ROUTES = [
     envelope: 'plain',
     handler:
       ({ client }) =>
-      async ({ tenant }) => ({ body: { tenant, deleted: await client.forTenant(tenant!).clearTenant() } }),
+      async ({ c, tenant }) => ({
+        body: {
+          tenant,
+          deleted: await client.forTenant(tenant!).clearTenant({ correlationId: c.get('correlationId') }),
+        },
+      }),
   }),
 ];

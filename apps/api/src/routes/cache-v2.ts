@@ -55,11 +55,11 @@ export const CACHE_V2_ROUTES = [
       async ({ c, principal, tenant }) => {
         const log = { principal: principal.id, request_id: c.get('requestId'), tenant };
         if (tenant === null) {
-          await client.flush();
+          await client.flush({ correlationId: c.get('correlationId') });
           logger.warn(log, 'cache flushed (every tenant and device)');
           return { body: { data: { flushed: true, scope: 'all' }, metadata: { timestamp: now() } } };
         }
-        const deleted = await client.forTenant(tenant).clearTenant();
+        const deleted = await client.forTenant(tenant).clearTenant({ correlationId: c.get('correlationId') });
         logger.info(log, 'tenant flushed');
         return {
           body: { data: { flushed: true, scope: 'tenant', tenant, deleted }, metadata: { timestamp: now() } },
@@ -110,7 +110,7 @@ export const CACHE_V2_ROUTES = [
     envelope: 'v2',
     handler:
       ({ client, limits, metrics }) =>
-      async ({ tenant, body }) => {
+      async ({ c, tenant, body }) => {
         const count = body.operation === 'set' ? body.items.length : body.keys.length;
         if (count > limits.maxBatch) {
           throw new TooLargeError(`at most ${limits.maxBatch} keys per batch`, {
@@ -132,11 +132,14 @@ export const CACHE_V2_ROUTES = [
         if (body.operation === 'set') {
           const entries = await cache.setMany(
             body.items.map((i) => ({ key: i.key, value: i.value as JsonValue, ttl: i.ttl })),
+            { correlationId: c.get('correlationId') },
           );
           const items = entries.map((e) => ({ key: e.key, found: true, metadata: entryMetadata(e) }));
           return { body: { data: { items }, metadata: { operation: 'set', count } } };
         }
-        const deleted = await client.transport.kvDelete(tenant!, body.keys.map(assertCacheKey));
+        const deleted = await client.transport.kvDelete(tenant!, body.keys.map(assertCacheKey), {
+          correlationId: c.get('correlationId'),
+        });
         return { body: { data: { deleted }, metadata: { operation: 'delete', count } } };
       },
   }),
@@ -231,10 +234,12 @@ export const CACHE_V2_ROUTES = [
     envelope: 'v2',
     handler:
       ({ client }) =>
-      async ({ tenant, params: { key }, body }) => {
+      async ({ c, tenant, params: { key }, body }) => {
         const [entry] = await client
           .forTenant(tenant!)
-          .setMany([{ key, value: body.value as JsonValue, ttl: body.ttl }]);
+          .setMany([{ key, value: body.value as JsonValue, ttl: body.ttl }], {
+            correlationId: c.get('correlationId'),
+          });
         return {
           body: { key, data: null, metadata: entryMetadata(entry!) },
           status: entry!.version === 1 ? 201 : 200,
@@ -256,8 +261,10 @@ export const CACHE_V2_ROUTES = [
     envelope: 'v2',
     handler:
       ({ client }) =>
-      async ({ tenant, params: { key } }) => {
-        if (!(await client.forTenant(tenant!).delete(key))) throw new NotFoundError(`key ${key} not found`);
+      async ({ c, tenant, params: { key } }) => {
+        if (!(await client.forTenant(tenant!).delete(key, { correlationId: c.get('correlationId') }))) {
+          throw new NotFoundError(`key ${key} not found`);
+        }
         return { body: { key, data: { deleted: true }, metadata: { deleted_at: now() } } };
       },
   }),

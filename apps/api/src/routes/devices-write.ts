@@ -22,15 +22,19 @@ export const DEVICE_WRITE_ROUTES = [
     envelope: 'plain',
     handler:
       ({ client }) =>
-      async ({ params: { device_id: id }, body }) => {
-        await client.storeDeviceMetadata(id, {
-          datatype_id: body.datatype_id,
-          datatype_name: body.datatype_name,
-          datatype_unit: body.datatype_unit ?? null,
-          persist: body.persist ?? true,
-          last_updated: body.last_updated ?? timestampFromMillis(Date.now()),
-          additional_properties: body.additional_properties ?? {},
-        });
+      async ({ c, params: { device_id: id }, body }) => {
+        await client.storeDeviceMetadata(
+          id,
+          {
+            datatype_id: body.datatype_id,
+            datatype_name: body.datatype_name,
+            datatype_unit: body.datatype_unit ?? null,
+            persist: body.persist ?? true,
+            last_updated: body.last_updated ?? timestampFromMillis(Date.now()),
+            additional_properties: body.additional_properties ?? {},
+          },
+          { correlationId: c.get('correlationId') },
+        );
         // What is stored now: the caller's metadata, or a newer one that was already there.
         return { body: await client.getDeviceMetadata(id) };
       },
@@ -51,6 +55,8 @@ export const DEVICE_WRITE_ROUTES = [
     envelope: 'plain',
     handler:
       (deps) =>
-      async ({ body }) => ({ body: await writeReadings(deps, Array.isArray(body) ? body : body.readings) }),
+      async ({ c, body }) => ({
+        body: await writeReadings(deps, Array.isArray(body) ? body : body.readings, c.get('correlationId')),
+      }),
   }),
 ];

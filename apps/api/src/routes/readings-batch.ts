@@ -45,6 +45,8 @@ function unaddressable(deviceId: string): Omit<ReadingProblem, 'position' | 'dev
 export async function writeReadings(
   deps: RouteDeps,
   items: readonly unknown[],
+  /** The request's correlation id, carried by the change events. */
+  correlationId?: string,
 ): Promise<UpsertResult & { invalid: number; errors: ReadingProblem[] }> {
   const { limits, client } = deps;
   if (items.length > limits.maxReadingsBatch) {
@@ -89,6 +91,6 @@ export async function writeReadings(
       },
     );
   }
-  const result = await client.upsertReadings(valid);
+  const result = await client.upsertReadings(valid, { correlationId });
   return { ...result, invalid, errors: problems };
 }
