@@ -1,3 +1,5 @@
+import type { Agent } from 'undici';
+import { createHttpPool, type HttpPoolOptions } from '../resilience/http-pool.js';
 import { errorFromEnvelope, errorFromFetchFailure, retryAfterSeconds } from './http-errors.js';
 
 export interface RequesterOptions {
@@ -12,6 +14,8 @@ export interface RequesterOptions {
   retryMaxDelayMs?: number;
   /** Sent with every request (e.g. a correlation id). */
   headers?: Record<string, string>;
+  /** The connection pool (`min_size` 5, `max_size` 50, `idle_timeout` 300 s); see http-pool.ts. */
+  pool?: HttpPoolOptions;
 }
 
 export interface Call {
@@ -44,8 +48,11 @@ export class HttpRequester {
   readonly #retries: number;
   readonly #baseDelay: number;
   readonly #maxDelay: number;
+  /** The pool's undici Agent, passed to fetch as its dispatcher (an undici extension of RequestInit). */
+  readonly #pool: Agent;
 
   constructor(options: RequesterOptions) {
+    this.#pool = createHttpPool(options.pool);
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#headers = { accept: 'application/json', ...options.headers };
     if (options.token) this.#headers.authorization = `Bearer ${options.token}`;
@@ -70,7 +77,8 @@ export class HttpRequester {
           headers,
           body: call.body,
           signal: AbortSignal.timeout(this.#timeoutMs),
-        });
+          dispatcher: this.#pool,
+        } as RequestInit);
       } catch (error) {
         if (canRetry) {
           await this.#pause(attempt, null);
@@ -114,7 +122,12 @@ export class HttpRequester {
     if (tenant !== undefined) all['x-tenant-id'] = tenant;
     let response: Response;
     try {
-      response = await fetch(this.baseUrl + path, { method: 'GET', headers: all, signal });
+      response = await fetch(this.baseUrl + path, {
+        method: 'GET',
+        headers: all,
+        signal,
+        dispatcher: this.#pool,
+      } as RequestInit);
     } catch (error) {
       throw errorFromFetchFailure(error, operation, this.#timeoutMs);
     }
@@ -126,6 +139,11 @@ export class HttpRequester {
       retryAfterSeconds(response.headers.get('retry-after')),
       operation,
     );
+  }
+
+  /** Closes the pool's connections (in-flight requests finish first). */
+  close(): Promise<void> {
+    return this.#pool.close();
   }
 
   #pause(attempt: number, retryAfter: number | null): Promise<void> {

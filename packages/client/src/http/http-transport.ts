@@ -259,6 +259,8 @@ export class HttpTransport implements CacheTransport {
     return followEventStream(this.http, query, signal);
   }
 
-  /** Nothing to release: connections belong to Node's shared fetch pool and close when idle. */
-  async close(): Promise<void> {}
+  /** Closes the connection pool of this transport. */
+  close(): Promise<void> {
+    return this.http.close();
+  }
 }
