@@ -1,4 +1,4 @@
-import { CacheError, ErrorCode, TimeoutError } from '@org/cache-core';
+import { CacheError, ErrorCode, TimeoutError, UnavailableError } from '@org/cache-core';
 import { Hono } from 'hono';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -58,5 +58,36 @@ describe('error answers', () => {
     const r = await throwing(new CacheError(ErrorCode.TOO_LARGE, 'too large')).app.request('/x');
     expect(r.status).toBe(413);
     expect(r.headers.get('connection')).toBe('close');
+  });
+});
+
+describe('unavailable answers', () => {
+  it('answer 503 CACHE_006 with Retry-After (the error’s, at least 1 s) and the reason; refused credentials get none', async () => {
+    const cases = [
+      {
+        error: new UnavailableError('open', { retryAfterSeconds: 3, details: { reason: 'circuit_open' } }),
+        retry: '3',
+      },
+      {
+        error: new UnavailableError('down', {
+          retryAfterSeconds: 0.2,
+          details: { reason: 'connection_down' },
+        }),
+        retry: '1',
+      },
+      { error: new UnavailableError('Redis is unavailable (get)'), retry: '1' },
+      { error: new UnavailableError('NOAUTH', { failure: 'fatal' }), retry: null },
+    ];
+    for (const { error, retry } of cases) {
+      const r = await throwing(error).app.request('/x');
+      expect(r.status).toBe(503);
+      expect(r.headers.get('retry-after')).toBe(retry);
+      const body = (await r.json()) as {
+        error: { code: string; message: string; details: { reason?: string } };
+      };
+      expect(body.error.code).toBe(ErrorCode.UNAVAILABLE);
+      expect(body.error.message).toBe('the backend is unavailable');
+      expect(body.error.details.reason).toBe(error.details.reason);
+    }
   });
 });
