@@ -176,8 +176,9 @@ export class CacheClient implements AsyncDisposable {
   }
 
   /** Admin: removes a device's metadata, readings and index entries (e.g. state poisoned by a future timestamp). */
-  async resetDevice(deviceId: string): Promise<ResetDeviceResult> {
-    return this.transport.resetDevice(assertDeviceId(deviceId));
+  async resetDevice(deviceId: string, options: WriteOptions = {}): Promise<ResetDeviceResult> {
+    const context = writeContext(options);
+    return this.transport.resetDevice(assertDeviceId(deviceId), context);
   }
 
   /**

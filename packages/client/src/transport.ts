@@ -71,7 +71,7 @@ export interface CacheTransport {
   getReading(id: string, index: string): Promise<Reading | null>;
   listIndexes(id: string): Promise<string[]>;
   listDevices(query: DeviceListQuery): Promise<DevicePage>;
-  resetDevice(id: string): Promise<ResetDeviceResult>;
+  resetDevice(id: string, context?: WriteContext): Promise<ResetDeviceResult>;
   listFutureDevices(query: FutureDeviceQuery): Promise<FutureDevicePage>;
   getCacheInfo(): Promise<CacheInfo>;
   checkHealth(): Promise<HealthStatus>;

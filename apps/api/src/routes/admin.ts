@@ -21,7 +21,7 @@ export const ADMIN_ROUTES = [
     handler:
       ({ client, logger }) =>
       async ({ c, principal, params: { device_id } }) => {
-        const result = await client.resetDevice(device_id);
+        const result = await client.resetDevice(device_id, { correlationId: c.get('correlationId') });
         logger.warn(
           { principal: principal.id, request_id: c.get('requestId'), existed: result.existed },
           'device reset',

@@ -20,6 +20,9 @@ import { type DeviceIndexSource, FUTURE_SCAN_PER_CALL, listDevicesFrom } from '.
 import type { DeviceListQuery, FutureDeviceQuery } from '../transport.js';
 import { SortedIds } from './sorted-ids.js';
 
+/** What a device change's event says. */
+type DeviceOperation = 'upsert' | 'metadata' | 'reset';
+
 interface DeviceState {
   metadata: DeviceMetadata | null;
   /** index -> timestamp and body line (the same encoding as in Redis). */
@@ -37,11 +40,11 @@ export class MemoryDevices implements DeviceIndexSource {
   #queueHead = 0;
 
   /** Called once per device whose state a write changes (the outbox). */
-  readonly #changed: (deviceId: string, operation: 'upsert' | 'metadata', indexes: string[]) => void;
+  readonly #changed: (deviceId: string, operation: DeviceOperation, indexes: string[]) => void;
 
   constructor(
     ttlSeconds: number,
-    changed: (deviceId: string, operation: 'upsert' | 'metadata', indexes: string[]) => void = () => {},
+    changed: (deviceId: string, operation: DeviceOperation, indexes: string[]) => void = () => {},
   ) {
     this.ttlMs = ttlSeconds * 1000;
     this.#changed = changed;
@@ -114,6 +117,7 @@ export class MemoryDevices implements DeviceIndexSource {
   reset(id: string): ResetDeviceResult {
     const existed = this.#live(id) !== undefined;
     if (this.#devices.delete(id)) this.#ids.markRemoved();
+    if (existed) this.#changed(id, 'reset', []);
     return { device_id: id, existed };
   }
 

@@ -100,8 +100,8 @@ export class MemoryTransport implements CacheTransport {
     return this.#devices.list(query);
   }
 
-  async resetDevice(id: string): Promise<ResetDeviceResult> {
-    return this.#devices.reset(id);
+  async resetDevice(id: string, context?: WriteContext): Promise<ResetDeviceResult> {
+    return this.#with(context, () => this.#devices.reset(id));
   }
 
   async listFutureDevices(query: FutureDeviceQuery): Promise<FutureDevicePage> {

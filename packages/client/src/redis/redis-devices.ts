@@ -192,10 +192,21 @@ export class RedisDevices implements DeviceIndexSource {
     ]);
   }
 
-  /** Deletes the device's two keys (one slot), then its index entries. */
-  async reset(id: string): Promise<ResetDeviceResult> {
+  /** Deletes the device's two keys and appends its `reset` event (one slot, one script), then its index entries. */
+  async reset(id: string, context?: WriteContext): Promise<ResetDeviceResult> {
+    const [on, maxLength, , service] = this.#outboxArgs;
     const [deleted, byId, byExpiry] = await Promise.all([
-      this.#redis.del(this.#keys.deviceMetadata(id), this.#keys.deviceReadings(id)),
+      this.#scripts.cacheResetDevice(
+        3,
+        this.#keys.deviceMetadata(id),
+        this.#keys.deviceReadings(id),
+        this.#keys.deviceEvents(id),
+        on!,
+        maxLength!,
+        service!,
+        context?.correlationId ?? '',
+        id,
+      ) as Promise<number>,
       this.#redis.zrem(this.#keys.deviceIndexById, id),
       this.#redis.zrem(this.#keys.deviceIndexByExpiry, id),
     ]);

@@ -111,8 +111,8 @@ export class RedisTransport implements CacheTransport {
     return redisCall('listDevices', () => this.#devices.list(query));
   }
 
-  resetDevice(id: string): Promise<ResetDeviceResult> {
-    return redisCall('resetDevice', () => this.#devices.reset(id));
+  resetDevice(id: string, context?: WriteContext): Promise<ResetDeviceResult> {
+    return redisCall('resetDevice', () => this.#devices.reset(id, context));
   }
 
   listFutureDevices(query: FutureDeviceQuery): Promise<FutureDevicePage> {

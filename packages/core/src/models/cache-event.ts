@@ -7,6 +7,8 @@ export const CacheEventOperation = z.enum([
   'upsert',
   /** a device write whose readings were all stale or absent, whose metadata won */
   'metadata',
+  /** a device's state deleted by the admin `resetDevice` */
+  'reset',
   /** a tenant key set */
   'set',
   /** a tenant key deleted by `delete` */

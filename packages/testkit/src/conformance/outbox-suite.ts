@@ -125,6 +125,18 @@ export function outboxSuite(make: MakeClient): void {
       });
     });
 
+    it('appends one reset event when an admin reset deletes a device, none for a missing one', async () => {
+      await withClient(make, undefined, async (client) => {
+        await client.upsertReadings([makeReading('r1', 'T', 1)]);
+        expect((await client.resetDevice('r1', { correlationId: 'ops-7' })).existed).toBe(true);
+        await client.resetDevice('never-written');
+        const events = await allEvents(client);
+        expect(ops(events)).toEqual(['upsert r1', 'reset r1']);
+        expect(events[1]!.correlation_id).toBe('ops-7');
+        expect(events[1]!.data).toMatchObject({ kind: 'device', device_id: 'r1', indexes: [] });
+      });
+    });
+
     it('appends a flush event and keeps the outbox through the flush', async () => {
       await withClient(make, undefined, async (client) => {
         await client.upsertReadings([makeReading('f', 'T', 1)]);
