@@ -1,4 +1,4 @@
-import { DeviceMetadata, timestampFromMillis } from '@org/cache-core';
+import { DeviceMetadata, NotFoundError, timestampFromMillis } from '@org/cache-core';
 import { PARAM } from '../route-table/params.js';
 import { defineRoute, named } from '../route-table/route.js';
 import { MetadataBody, ReadingsBody, UpsertResponse } from '../schemas/devices.js';
@@ -18,7 +18,7 @@ export const DEVICE_WRITE_ROUTES = [
     params: { device_id: PARAM.deviceId },
     body: named('DeviceMetadataInput', MetadataBody),
     response: { status: 200, schema: named('DeviceMetadata', DeviceMetadata) },
-    errors: [400, 413],
+    errors: [400, 404, 413],
     envelope: 'plain',
     handler:
       ({ client }) =>
@@ -36,7 +36,10 @@ export const DEVICE_WRITE_ROUTES = [
           { correlationId: c.get('correlationId') },
         );
         // What is stored now: the caller's metadata, or a newer one that was already there.
-        return { body: await client.getDeviceMetadata(id) };
+        const stored = await client.getDeviceMetadata(id);
+        // A reset or flush between the write and the read-back: the write happened, its state is gone.
+        if (stored === null) throw new NotFoundError(`device ${id} was reset or flushed while being written`);
+        return { body: stored };
       },
   }),
   defineRoute({
