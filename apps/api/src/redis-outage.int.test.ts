@@ -110,6 +110,11 @@ describe('a Redis outage under 16 readers', () => {
     expect(health.status).toBe(503);
     expect(healthBody.ready).toBe(false);
     expect(healthBody.message).toMatch(/connection is down/);
+    // the refusals are logged once a second, each line saying how many requests it stands for
+    const refusalLogs = api.logs.filter((l) => l.reason === 'connection_down');
+    expect(refusalLogs.length).toBeGreaterThanOrEqual(1);
+    expect(refusalLogs.length).toBeLessThanOrEqual(Math.ceil(OUTAGE_MS / 1000) + 1);
+    expect(refusalLogs.reduce((n, l) => n + Number(l.requests), 0)).toBeLessThanOrEqual(during.length + 100);
     const recoveries = answers.map((a) => {
       const ok = a.find((x) => x.sentAt > recovered && x.status === 200);
       return ok ? ok.doneAt - recovered : Number.POSITIVE_INFINITY;
