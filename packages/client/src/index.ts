@@ -12,7 +12,11 @@ export { MemoryTransport, type MemoryTransportOptions } from './memory/memory-tr
 export type { RedisConnectionOptions } from './redis/connection.js';
 export { mapRedisError } from './redis/redis-errors.js';
 export { RedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
-export { type BreakerState, CircuitBreaker, type CircuitBreakerOptions } from './resilience/circuit-breaker.js';
+export {
+  type BreakerState,
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+} from './resilience/circuit-breaker.js';
 export {
   Resilience,
   type ResilienceOptions,
