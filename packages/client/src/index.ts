@@ -9,7 +9,7 @@ export {
 export { type CreateCacheClientOptions, createCacheClient } from './create-client.js';
 export { HttpTransport, type HttpTransportOptions } from './http/index.js';
 export { MemoryTransport, type MemoryTransportOptions } from './memory/memory-transport.js';
-export type { RedisConnectionOptions } from './redis/connection.js';
+export { connectionDown, type RedisConnectionOptions } from './redis/connection.js';
 export { mapRedisError } from './redis/redis-errors.js';
 export { RedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
 export {

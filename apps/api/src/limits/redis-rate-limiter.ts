@@ -1,4 +1,5 @@
-import type { KeyScheme } from '@org/cache-core';
+import { connectionDown } from '@org/cache-client';
+import { type KeyScheme, UnavailableError } from '@org/cache-core';
 import type { Cluster, Redis } from 'ioredis';
 import { decide, type RateDecision, type RateLimiter, type RateLimitPolicy } from './rate-limiter.js';
 
@@ -84,6 +85,7 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #fraction: number;
   readonly #windowMs: number;
   readonly #counters = new Map<string, Counter>();
+  readonly #redis: Redis | Cluster;
 
   constructor(
     redis: Redis | Cluster,
@@ -92,6 +94,7 @@ export class RedisRateLimiter implements RateLimiter {
     options: RedisRateLimiterOptions = {},
   ) {
     this.policy = policy;
+    this.#redis = redis;
     this.#keys = keys;
     this.#maxLease = Math.max(1, options.maxLease ?? 10_000);
     this.#fraction = Math.min(1, Math.max(0, options.leaseFraction ?? 1 / 20));
@@ -131,6 +134,9 @@ export class RedisRateLimiter implements RateLimiter {
       return this.#allowed(c, now);
     }
     if (now < c.deniedUntil) return this.#refused(c, now);
+    // A lost connection: fail at once (the middleware lets the request through to its own 503),
+    // never a lease request that waits for a reconnect.
+    if (connectionDown(this.#redis)) throw new UnavailableError('the rate limiter cannot reach Redis');
     c.waiting++;
     const pending = c.inflight ?? this.#ask(subject, c, now);
     return pending.then(
