@@ -226,10 +226,14 @@ describe('poison pills in a partition', () => {
       expect(fatal[0]!.message).toMatch(/REDIS_URL/);
       expect(fatal).toHaveLength(1);
       expect(await committedOffsets(admin, ingestor.config.kafka.groupId, topic)).not.toContain(1);
-      expect(
+      // ioredis answers NOAUTH to the first command, then fails the commands queued during its
+      // reconnect with "max retries" (transient): one of those may be retried while the fatal error
+      // stops the ingestor, never a retry loop.
+      const retries = Number(
         (await ingestor.metrics.text()).match(/ingestor_retries_total\{dependency="redis"\} (\d+)/)?.[1] ??
           '0',
-      ).toBe('0');
+      );
+      expect(retries).toBeLessThanOrEqual(1);
     },
   );
 });
