@@ -2,6 +2,7 @@ export * from './conformance/client-conformance.js';
 export { dockerEngineAvailable } from './docker.js';
 export { fixtureLines, fixturePath, fixtureReadings } from './fixtures.js';
 export * from './kafka/index.js';
+export { type NatsServer, startNats } from './nats/index.js';
 export { freePort } from './ports.js';
 export { type Failover, killMaster, type PauseMode, pauseRedis } from './redis/redis-faults.js';
 export { RedisProcess, waitForPing } from './redis/redis-process.js';

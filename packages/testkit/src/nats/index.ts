@@ -1,0 +1,1 @@
+export { type NatsServer, startNats } from './nats-server.js';
