@@ -58,3 +58,30 @@ describe('key scheme', () => {
     expect(() => keys.kvIndex('*')).toThrow(/tenant/);
   });
 });
+
+describe('message hub keys', () => {
+  const keys = createKeyScheme('app1:');
+
+  it('keeps the relay lease and position in one slot, outside the families a flush deletes', () => {
+    expect(keys.hubRelayLease).toBe('app1:hub:{relay}:lease');
+    expect(keys.hubRelayPosition).toBe('app1:hub:{relay}:position');
+    expect(tagOf(keys.hubRelayLease)).toBe(tagOf(keys.hubRelayPosition));
+    const glob = (pattern: string) =>
+      new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    for (const family of keys.families) {
+      expect(glob(family).test(keys.hubRelayPosition), family).toBe(false);
+      expect(glob(family).test(keys.hubControlNonce('n')), family).toBe(false);
+    }
+  });
+
+  it('names one nonce key per nonce, never with a brace of its own', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 64 }), fc.string({ maxLength: 64 }), (a, b) => {
+        const key = keys.hubControlNonce(a);
+        expect(key.startsWith('app1:hub:nonce:')).toBe(true);
+        expect(key.slice('app1:hub:nonce:'.length)).not.toMatch(/[{}]/);
+        if (a !== b) expect(key).not.toBe(keys.hubControlNonce(b));
+      }),
+    );
+  });
+});

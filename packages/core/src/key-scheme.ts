@@ -16,6 +16,9 @@ import { assertTenant } from './ids.js';
  * | `{p}kv:{<tenant>}:keys`               | zset | keys of the tenant, score = expiry ms or +inf     |
  * | `{p}kv:tenants`                       | set  | tenants that have written (for stats and flush)   |
  * | `{p}ratelimit:{<subject>}:<window>`   | str  | request counter of a rate-limit window            |
+ * | `{p}hub:{relay}:lease`                | str  | instance id of the NATS relay (expires)           |
+ * | `{p}hub:{relay}:position`             | str  | last outbox event id the NATS relay delivered     |
+ * | `{p}hub:nonce:<nonce>`                | str  | a control message's nonce (expires)               |
  *
  * The `{...}` parts are Redis Cluster hash tags: a device's keys share a slot with its bucket's
  * outbox stream (the bucket is `deviceBucket(id)`, a fixed hash of the id), a tenant's keys share a
@@ -44,6 +47,12 @@ export interface KeyScheme {
   rateLimit(subject: string, window: number): string;
   /** MATCH patterns that cover every key of this scheme (for `flush`). */
   readonly families: readonly string[];
+  /** The message hub's relay lease: the id of the instance that relays (same slot as its position). */
+  readonly hubRelayLease: string;
+  /** The message hub's relay position: the last outbox event id JetStream acknowledged. */
+  readonly hubRelayPosition: string;
+  /** A control message's nonce, kept while its timestamp is acceptable (replay guard). */
+  hubControlNonce(nonce: string): string;
 }
 
 /**
@@ -97,5 +106,8 @@ export function createKeyScheme(prefix = ''): KeyScheme {
     kvTenants: `${p}kv:tenants`,
     rateLimit: (subject, window) => `${p}ratelimit:{${encodeTagPart(subject)}}:${window}`,
     families: [`${escapeGlob(p)}device:*`, `${escapeGlob(p)}devices:*`, `${escapeGlob(p)}kv:*`],
+    hubRelayLease: `${p}hub:{relay}:lease`,
+    hubRelayPosition: `${p}hub:{relay}:position`,
+    hubControlNonce: (nonce) => `${p}hub:nonce:${encodeTagPart(nonce)}`,
   };
 }
