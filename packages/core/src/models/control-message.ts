@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { assertGlob } from '../glob.js';
+import { assertTenant } from '../ids.js';
+import { INPUT_BOUNDS } from '../input-bounds.js';
+import { HUB_EVENTS } from './hub-envelope.js';
+
+/** Bounds of control messages (`control.cache.action`, `config.cache.update`). */
+export const CONTROL_BOUNDS = {
+  /** Largest body (bytes); bigger messages are refused unparsed. */
+  maxBodyBytes: 65_536,
+  /** Longest header value (correlation id, nonce, signature, timestamp). */
+  maxHeaderLength: 1_024,
+  /** How far a message's timestamp may be from the hub's clock (ms), either way. */
+  maxSkewMs: 60_000,
+  nonceMinLength: 16,
+  nonceMaxLength: 128,
+  /** Cache types in one `config.cache.update`. */
+  maxCacheTypes: 64,
+  cacheTypeMaxLength: 64,
+} as const;
+
+const NONCE = /^[A-Za-z0-9_-]+$/;
+const CACHE_TYPE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** A nonce header value: 16-128 characters of `A-Za-z0-9_-`. */
+export function isControlNonce(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length >= CONTROL_BOUNDS.nonceMinLength &&
+    value.length <= CONTROL_BOUNDS.nonceMaxLength &&
+    NONCE.test(value)
+  );
+}
+
+const tenant = z.string().refine(
+  (t) => {
+    try {
+      assertTenant(t);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'a tenant id' },
+);
+const pattern = z.string().refine(
+  (p) => {
+    try {
+      assertGlob(p);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'a glob (512 characters at most)' },
+);
+const ttl = z.number().finite().min(0).max(INPUT_BOUNDS.maxTtlSeconds);
+
+/** What `control.cache.action` asks for. */
+export const ControlAction = z.discriminatedUnion('action', [
+  /** deletes the tenant's keys matching the glob */
+  z.strictObject({ action: z.literal('invalidate'), tenant, pattern }),
+  /** deletes every key of the tenant */
+  z.strictObject({ action: z.literal('clear_tenant'), tenant }),
+  /** deletes every key of the cache (devices and all tenants) */
+  z.strictObject({ action: z.literal('flush') }),
+  /** re-reads the service's reloadable configuration (the API's tokens file) */
+  z.strictObject({ action: z.literal('reload') }),
+]);
+export type ControlAction = z.output<typeof ControlAction>;
+
+export const ControlActionMessage = z.strictObject({
+  event: z.literal(HUB_EVENTS.controlAction),
+  version: z.literal('1.0'),
+  data: ControlAction,
+});
+export type ControlActionMessage = z.output<typeof ControlActionMessage>;
+
+/** A cache type's policy: TTL (seconds, 0 = no expiry) and consistency. */
+export const CacheTypePolicy = z.strictObject({
+  ttl,
+  consistency: z.enum(['strong', 'eventual']),
+});
+export type CacheTypePolicy = z.output<typeof CacheTypePolicy>;
+
+/** What `config.cache.update` sets: the default TTL and/or per cache type policies (replacing those named). */
+export const ConfigUpdate = z
+  .strictObject({
+    default_ttl: ttl.optional(),
+    cache_types: z
+      .unknown()
+      // checked on the raw keys: zod's record silently drops a `__proto__` key
+      .refine(
+        (r) =>
+          typeof r === 'object' &&
+          r !== null &&
+          !Array.isArray(r) &&
+          Object.keys(r).length <= CONTROL_BOUNDS.maxCacheTypes &&
+          Object.keys(r).every((k) => k.length <= CONTROL_BOUNDS.cacheTypeMaxLength && CACHE_TYPE.test(k)),
+        { message: `at most ${CONTROL_BOUNDS.maxCacheTypes} cache types named by ${CACHE_TYPE}` },
+      )
+      .pipe(z.record(z.string(), CacheTypePolicy))
+      .optional(),
+  })
+  .refine((u) => u.default_ttl !== undefined || u.cache_types !== undefined, {
+    message: 'default_ttl or cache_types',
+  });
+export type ConfigUpdate = z.output<typeof ConfigUpdate>;
+
+export const ConfigUpdateMessage = z.strictObject({
+  event: z.literal(HUB_EVENTS.configUpdate),
+  version: z.literal('1.0'),
+  data: ConfigUpdate,
+});
+export type ConfigUpdateMessage = z.output<typeof ConfigUpdateMessage>;
+
+/**
+ * The bytes an operator signs (Ed25519) for a control message: a domain tag, the subject's event
+ * type, the timestamp, nonce and correlation id headers, each on its own line, then the exact body
+ * bytes. Binding the headers stops a captured signature being replayed with a new nonce, a new
+ * time, another subject or another correlation id.
+ */
+export function controlSigningInput(
+  eventType: string,
+  timestamp: string,
+  nonce: string,
+  correlationId: string,
+  body: Uint8Array,
+): Uint8Array {
+  const head = new TextEncoder().encode(
+    `cache-control-v1\n${eventType}\n${timestamp}\n${nonce}\n${correlationId}\n`,
+  );
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head, 0);
+  out.set(body, head.length);
+  return out;
+}
