@@ -134,6 +134,26 @@ export class StorageFullError extends CacheError {
   }
 }
 
+/** CACHE_002: the key existed but its TTL ran out (the tenant's key index still remembers it). */
+export class KeyExpiredError extends CacheError {
+  override readonly name = 'KeyExpiredError';
+  constructor(message: string, options?: CacheErrorOptions) {
+    super(ErrorCode.KEY_EXPIRED, message, options);
+  }
+}
+
+/**
+ * A stored value that cannot be read back as written: its frame is malformed, it was encrypted
+ * under a key id this reader's key ring lacks, or it fails authentication (tampered, or copied
+ * under another tenant or key). CACHE_010, permanent; `details.reason` says which.
+ */
+export class StoredValueError extends CacheError {
+  override readonly name = 'StoredValueError';
+  constructor(message: string, options?: CacheErrorOptions) {
+    super(ErrorCode.INTERNAL, message, { failure: 'permanent', ...options });
+  }
+}
+
 export class AuthError extends CacheError {
   override readonly name = 'AuthError';
   constructor(message: string, options?: CacheErrorOptions) {
@@ -159,6 +179,7 @@ export class RateLimitError extends CacheError {
 const CLASS_OF: Partial<Record<ErrorCode, new (message: string, options?: CacheErrorOptions) => CacheError>> =
   {
     CACHE_001: NotFoundError,
+    CACHE_002: KeyExpiredError,
     CACHE_003: StorageFullError,
     CACHE_004: InvalidKeyError,
     CACHE_005: TimeoutError,

@@ -17,3 +17,4 @@ export * from './models/status.js';
 export * from './models/validated-output.js';
 export * from './readings-record.js';
 export * from './timestamp.js';
+export * from './value-codec/index.js';

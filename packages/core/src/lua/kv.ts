@@ -57,18 +57,26 @@ return out
 `;
 
 /**
- * KEYS: entry... Returns: { now, (json|false, created, version, pttl) per key }.
+ * KEYS: index, entry... ARGV: userKey per entry. Returns: { now, (json|'', created, version, pttl,
+ * expired) per key }: `expired` is 1 when the entry is gone but the tenant's key index still holds
+ * it with an expiry in the past (the key expired; CACHE_002), else 0.
  */
 export const KV_GET_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local out = { now }
-for i = 1, #KEYS do
+for i = 2, #KEYS do
   local row = redis.call('HMGET', KEYS[i], 'v', 'c', 'n')
   out[#out + 1] = row[1] or ''
   out[#out + 1] = row[2] or ''
   out[#out + 1] = row[3] or ''
   out[#out + 1] = redis.call('PTTL', KEYS[i])
+  local expired = 0
+  if not row[1] then
+    local score = redis.call('ZSCORE', KEYS[1], ARGV[i - 1])
+    if score and score ~= 'inf' and tonumber(score) <= now then expired = 1 end
+  end
+  out[#out + 1] = expired
 end
 return out
 `;
