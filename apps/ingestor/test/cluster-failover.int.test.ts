@@ -162,13 +162,15 @@ describe.skipIf(external)('Redis Cluster failover under the ingestor', () => {
     expect(mismatches.slice(0, 10)).toEqual([]);
     expect(checked).toBe(data.expected.size);
 
-    const retries = ingestor.logs.filter((l) => /retry/i.test(l.msg)).length;
+    const retryLines = ingestor.logs.filter((l) => /retrying/i.test(l.msg));
+    const retries = retryLines.length;
+    const retryReasons = [...new Set(retryLines.map((l) => String(l.err).slice(0, 80)))].slice(0, 3);
     console.info(
       `ingestor cluster failover: replica ${failover.promoted} promoted ${failover.ms} ms after master ${failover.killed} was killed ` +
         `(${committedAtKill} of 50,000 committed at the kill); ${readErrors.length} failed reads of ${reads + readErrors.length}, ` +
         `failures from +${firstReadError.toFixed(0)} to +${lastReadError.toFixed(0)} ms after the kill, longest gap between successful reads ${longestGap.toFixed(0)} ms, ` +
         `slowest read after the kill ${slowestRead.toFixed(0)} ms; all committed ${((drainedAt - killedAt) / 1000).toFixed(1)} s after the kill; ` +
-        `${retries} ingestor retry log lines; ${checked} device/index states equal the newest reading; ` +
+        `${retries} ingestor retries ${JSON.stringify(retryReasons)}; ${checked} device/index states equal the newest reading; ` +
         `run ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
   });

@@ -4,6 +4,7 @@ import type { IngestorMetrics } from '../ops/metrics.js';
 import type { DependencyRetry, RetryContext } from './dependency-retry.js';
 import type { IngestErrorCode } from './error-message.js';
 import { credentialsRefused, type WriteTarget } from './fatal-error.js';
+import type { ReplicaWait } from './replica-wait.js';
 
 type StaleSample = UpsertResult['staleSamples'][number];
 
@@ -32,6 +33,8 @@ export interface IsolatingWriterOptions {
   retry: DependencyRetry;
   target: WriteTarget;
   metrics?: IngestorMetrics;
+  /** Redis: each write waits for its replicas' acknowledgement (inside the retried unit). */
+  replicaWait?: ReplicaWait | null;
 }
 
 const MAX_STALE_SAMPLES = 10;
@@ -127,7 +130,9 @@ export class IsolatingWriter {
    */
   async #upsert(readings: readonly Reading[]): Promise<UpsertResult> {
     const started = performance.now();
-    const result = await this.#o.client.transport.upsertReadings(readings);
+    const write = () => this.#o.client.transport.upsertReadings(readings);
+    const wait = this.#o.replicaWait;
+    const result = await (wait ? wait.around(write) : write());
     this.#o.metrics?.redisSeconds.observe((performance.now() - started) / 1000);
     return result;
   }

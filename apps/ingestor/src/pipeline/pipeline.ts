@@ -10,6 +10,7 @@ import { DependencyRetry } from './dependency-retry.js';
 import { buildErrorMessage, type ErrorRecord } from './error-message.js';
 import type { WriteTarget } from './fatal-error.js';
 import { IsolatingWriter, type Refusal } from './isolating-writer.js';
+import { ReplicaWait, type ReplicaWaitSettings } from './replica-wait.js';
 
 /**
  * One message from any source. Kafka messages are passed as kafkajs delivers them (no per-message
@@ -65,6 +66,12 @@ export interface PipelineOptions {
   metrics?: IngestorMetrics;
   health?: HealthState;
   staleLog?: StaleReadingLog;
+  /**
+   * Before a chunk counts as written (and its offsets may be committed), wait this long for this
+   * many replicas to acknowledge it (`ReplicaWait`). Default (undefined or null): one replica, at
+   * most 1 s, on Redis Cluster; nothing on standalone Redis or the API. `{ replicas: 0 }`: off.
+   */
+  replicaWait?: ReplicaWaitSettings | null;
 }
 
 /**
@@ -95,6 +102,7 @@ export class Pipeline {
       retry: this.#retry,
       target,
       metrics: options.metrics,
+      replicaWait: ReplicaWait.forClient(options.client, options.replicaWait, options.logger),
     });
   }
 
