@@ -50,6 +50,13 @@ export interface KeyPage {
 export interface WriteContext {
   /** The correlation id of the request or message that caused the write (null: none). */
   correlationId?: string | null;
+  /**
+   * `upsertReadings` only: per reading (same positions as the readings), the correlation id of the
+   * message that carried it. Each device's event carries the one of its newest reading in the
+   * call; where that is null, missing or not a valid correlation id (`isCorrelationId`), the
+   * event falls back to `correlationId`. An invalid id is replaced, never refused.
+   */
+  correlationIds?: readonly (string | null | undefined)[];
 }
 
 /** A page of the outbox: events in id order after `since`, and whether more are waiting. */

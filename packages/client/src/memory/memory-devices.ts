@@ -17,11 +17,19 @@ import {
 } from '@org/cache-core';
 import { decodeCursor, encodeCursor } from '../listing/cursor.js';
 import { type DeviceIndexSource, FUTURE_SCAN_PER_CALL, listDevicesFrom } from '../listing/device-listing.js';
-import type { DeviceListQuery, FutureDeviceQuery } from '../transport.js';
+import type { DeviceListQuery, FutureDeviceQuery, WriteContext } from '../transport.js';
+import { deviceCorrelationIds } from './device-correlation.js';
 import { SortedIds } from './sorted-ids.js';
 
 /** What a device change's event says. */
 type DeviceOperation = 'upsert' | 'metadata' | 'reset';
+/** Called once per device whose state a write changes (the outbox); `correlationId`: the device's own, if any. */
+type DeviceChanged = (
+  deviceId: string,
+  operation: DeviceOperation,
+  indexes: string[],
+  correlationId?: string,
+) => void;
 
 interface DeviceState {
   metadata: DeviceMetadata | null;
@@ -40,22 +48,22 @@ export class MemoryDevices implements DeviceIndexSource {
   #queueHead = 0;
 
   /** Called once per device whose state a write changes (the outbox). */
-  readonly #changed: (deviceId: string, operation: DeviceOperation, indexes: string[]) => void;
+  readonly #changed: DeviceChanged;
 
-  constructor(
-    ttlSeconds: number,
-    changed: (deviceId: string, operation: DeviceOperation, indexes: string[]) => void = () => {},
-  ) {
+  constructor(ttlSeconds: number, changed: DeviceChanged = () => {}) {
     this.ttlMs = ttlSeconds * 1000;
     this.#changed = changed;
   }
 
-  upsert(readings: readonly Reading[]): UpsertResult {
+  upsert(readings: readonly Reading[], context?: WriteContext): UpsertResult {
     const now = this.#purge();
     const batch = coalesceReadings(readings);
+    const own = deviceCorrelationIds(readings, batch.devices, context);
     let written = 0;
     const staleSamples: StaleSample[] = [];
-    for (const update of batch.devices) {
+    for (let k = 0; k < batch.devices.length; k++) {
+      const update = batch.devices[k]!;
+      const correlationId = own?.[k] || undefined;
       const state = this.#touch(update.deviceId, now);
       const applied: string[] = [];
       for (const r of update.readings) {
@@ -72,8 +80,8 @@ export class MemoryDevices implements DeviceIndexSource {
         }
       }
       const metadataChanged = update.metadata ? this.#applyMetadata(state, update.metadata) : false;
-      if (applied.length > 0) this.#changed(update.deviceId, 'upsert', applied.sort());
-      else if (metadataChanged) this.#changed(update.deviceId, 'metadata', []);
+      if (applied.length > 0) this.#changed(update.deviceId, 'upsert', applied.sort(), correlationId);
+      else if (metadataChanged) this.#changed(update.deviceId, 'metadata', [], correlationId);
     }
     return { written, stale: readings.length - written, devices: batch.devices.length, staleSamples };
   }

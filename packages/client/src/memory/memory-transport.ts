@@ -51,11 +51,11 @@ export class MemoryTransport implements CacheTransport {
     this.#ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
     const outbox = options.outbox;
     this.outbox = new MemoryOutbox(typeof outbox === 'boolean' ? { enabled: outbox } : outbox);
-    this.#devices = new MemoryDevices(this.#ttlSeconds, (id, operation, indexes) =>
+    this.#devices = new MemoryDevices(this.#ttlSeconds, (id, operation, indexes, correlationId) =>
       this.outbox.append(
         `d${deviceBucket(id)}`,
         ['o', operation, 'd', id, 'i', indexes.map((i) => `${i}\t`).join('')],
-        this.#context,
+        correlationId === undefined ? this.#context : { correlationId },
       ),
     );
     this.#kv = new MemoryKv((tenant, key, operation) =>
@@ -73,7 +73,7 @@ export class MemoryTransport implements CacheTransport {
   }
 
   async upsertReadings(readings: readonly Reading[], context?: WriteContext): Promise<UpsertResult> {
-    return this.#with(context, () => this.#devices.upsert(readings));
+    return this.#with(context, () => this.#devices.upsert(readings, context));
   }
 
   async storeDeviceMetadata(metadata: DeviceMetadata, context?: WriteContext): Promise<void> {

@@ -27,6 +27,7 @@ import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis } from 'ioredis';
 import { decodeCursor, encodeCursor } from '../listing/cursor.js';
 import { type DeviceIndexSource, FUTURE_SCAN_PER_CALL, listDevicesFrom } from '../listing/device-listing.js';
+import { deviceCorrelationIds } from '../memory/device-correlation.js';
 import type { DeviceListQuery, FutureDeviceQuery, WriteContext } from '../transport.js';
 import { type Scripts, sendScriptNow } from './connection.js';
 
@@ -74,13 +75,14 @@ export class RedisDevices implements DeviceIndexSource {
 
   async upsert(readings: readonly Reading[], context?: WriteContext): Promise<UpsertResult> {
     const batch = coalesceReadings(readings);
-    const { stale, staleSamples } = await this.#write(batch.devices, context);
+    const own = deviceCorrelationIds(readings, batch.devices, context);
+    const { stale, staleSamples } = await this.#write(batch.devices, context, own);
     const written = readings.length - batch.superseded - stale;
     return { written, stale: readings.length - written, devices: batch.devices.length, staleSamples };
   }
 
   async storeMetadata(metadata: DeviceMetadata, context?: WriteContext): Promise<void> {
-    await this.#write([{ deviceId: metadata.device_id, readings: [], metadata }], context);
+    await this.#write([{ deviceId: metadata.device_id, readings: [], metadata }], context, null);
   }
 
   /**
@@ -91,10 +93,13 @@ export class RedisDevices implements DeviceIndexSource {
    * The index is updated alongside the writes (no extra round trip). When a write call fails, the
    * index entries of its devices that have no state are removed again before the error is thrown,
    * so the index never lists a device that answers 404.
+   *
+   * `own`: each device's own correlation id ('' or null: the call's `correlationId`).
    */
   async #write(
     updates: readonly DeviceUpdate[],
     context: WriteContext | undefined,
+    own: readonly string[] | null,
   ): Promise<{ stale: number; staleSamples: StaleSample[] }> {
     const head = [this.#ttlSeconds, ...this.#outboxArgs, context?.correlationId ?? ''];
     const groups = new Map<number, Group>();
@@ -105,7 +110,8 @@ export class RedisDevices implements DeviceIndexSource {
       reply.catch(() => {});
       sent.push({ ids: g.ids, reply });
     };
-    for (const u of updates) {
+    for (let k = 0; k < updates.length; k++) {
+      const u = updates[k]!;
       const metaKey = this.#keys.deviceMetadata(u.deviceId);
       const slot = this.#cluster ? calculateSlot(metaKey) : 0;
       let g = groups.get(slot);
@@ -120,7 +126,7 @@ export class RedisDevices implements DeviceIndexSource {
         u.readings,
         u.metadata ? { stamp: u.metadata.last_updated, fingerprint: fingerprint(metadataBody) } : null,
       );
-      g.args.push(record, oldestStamp, metadataBody, u.deviceId);
+      g.args.push(record, oldestStamp, metadataBody, u.deviceId, own === null ? '' : own[k]!);
       if (g.keys.length === 3 * DEVICES_PER_CALL) {
         send(g);
         groups.delete(slot);

@@ -7,12 +7,13 @@ import { TIMESTAMP_WIDTH } from '../timestamp.js';
  * KEYS: per device, its metadata hash, its readings record (see readings-record.ts), and the
  * outbox stream of its bucket (same slot).
  * ARGV: ttlSeconds, outbox ('1' on, '' off), stream max length, max age ms, service id,
- *   correlation id ('' none), then per device:
+ *   correlation id of the call ('' none), then per device:
  *   record (the client's encoding of this write), oldestStamp (its oldest reading's timestamp),
  *   metadataBody (JSON array of the hash fields but last_updated; "" when the write has none),
- *   deviceId (verbatim, for the event)
+ *   deviceId (verbatim, for the event), the device's own correlation id ('' : the call's)
  * Outbox: each device whose state this call changes gets one XADD (`o` upsert|metadata, `d` id,
- * `i` the applied indexes, tab-ended, `s` service, `c` correlation), right after its writes, so a
+ * `i` the applied indexes, tab-ended, `s` service, `c` the device's correlation id, else the
+ * call's; none when both are empty), right after its writes, so a
  * failure later in the call leaves no change without its event. A stale replay changes nothing
  * and adds nothing; an identical replay (same stamps, same bodies) neither. The stream of the
  * call's first event is also trimmed by age (`XTRIM MINID ~`); every XADD caps by `MAXLEN ~`.
@@ -36,8 +37,9 @@ local sub, find = string.sub, string.find
 local samples = {}
 local outbox, maxLen, maxAge, service, corr = ARGV[2] == '1', ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local aged = false
-local function emit(stream, operation, id, indexes)
+local function emit(stream, operation, id, indexes, own)
   local eid
+  local corr = own ~= '' and own or corr
   if corr == '' then
     eid = redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'o', operation, 'd', id, 'i', indexes, 's', service)
   else
@@ -120,8 +122,8 @@ local stale = 0
 local a = 7
 for d = 1, #KEYS, 3 do
   local metaKey, readingsKey, streamKey = KEYS[d], KEYS[d + 1], KEYS[d + 2]
-  local record, oldest, metaBody, deviceId = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-  a = a + 4
+  local record, oldest, metaBody, deviceId, own = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+  a = a + 5
   local stop = find(record, '\\n', HEAD + 1, true)
   local headEnd = headEnds[stop]
   if not headEnd then
@@ -189,9 +191,9 @@ for d = 1, #KEYS, 3 do
   end
   if outbox then
     if applied ~= '' then
-      emit(streamKey, 'upsert', deviceId, applied)
+      emit(streamKey, 'upsert', deviceId, applied, own)
     elseif metaChanged then
-      emit(streamKey, 'metadata', deviceId, '')
+      emit(streamKey, 'metadata', deviceId, '', own)
     end
   end
 end
