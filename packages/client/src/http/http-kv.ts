@@ -1,5 +1,15 @@
-import type { CacheEntry, JsonValue, TenantStats } from '@org/cache-core';
-import type { KeyPage, KvSetItem } from '../transport.js';
+import {
+  type AppliedWriteOptions,
+  type CacheEntry,
+  type JsonValue,
+  KeyExpiredError,
+  type KvWriteOptions,
+  kvOptionsOf,
+  markExpired,
+  recordApplied,
+  type TenantStats,
+} from '@org/cache-core';
+import type { KeyPage, KvSetItem, WriteContext } from '../transport.js';
 import { chunks, type HttpCalls } from './http-calls.js';
 import { pathSafe, patternSegment, query, seg } from './paths.js';
 
@@ -8,7 +18,24 @@ interface EntryMetadata {
   expires_at: string | null;
   version: number;
   ttl: number | null;
+  /** What the server applied to a write (v2 with the options). */
+  options?: AppliedWriteOptions;
 }
+
+/** The API's spelling of a write's options (`options` of a v2 write), or '' when there are none. */
+function optionsJson(kv: KvWriteOptions): string {
+  const wire = {
+    compression: kv.compression,
+    encryption: kv.encryption,
+    consistency: kv.consistency,
+    cache_type: kv.cacheType,
+  };
+  const text = JSON.stringify(wire);
+  return text === '{}' ? '' : `,"options":${text}`;
+}
+
+const withApplied = (entry: CacheEntry, m: EntryMetadata | undefined): CacheEntry =>
+  m?.options ? recordApplied(entry, m.options) : entry;
 interface V2Envelope<T> {
   status: string;
   key?: string;
@@ -45,14 +72,22 @@ export class HttpKv {
   async get(tenant: string, keys: readonly string[]): Promise<(CacheEntry | null)[]> {
     const [only] = keys;
     if (keys.length === 1 && only !== undefined && pathSafe(only) && !SHADOWED_KEYS.has(only)) {
-      const answer = await this.#calls.maybe<V2Envelope<JsonValue>>({
-        method: 'GET',
-        path: `/api/v2/cache/${seg(only)}`,
-        operation: 'get',
-        tenant,
-        idempotent: true,
-      });
-      return [answer === null ? null : toEntry(only, answer.data, answer.metadata)];
+      let answer: V2Envelope<JsonValue> | null;
+      try {
+        answer = await this.#calls.maybe<V2Envelope<JsonValue>>({
+          method: 'GET',
+          path: `/api/v2/cache/${seg(only)}`,
+          operation: 'get',
+          tenant,
+          idempotent: true,
+        });
+      } catch (error) {
+        // 404 CACHE_002: expired while the tenant's index remembers it
+        if (error instanceof KeyExpiredError) return markExpired([null], [0]);
+        throw error;
+      }
+      if (answer === null) return [null];
+      return [toEntry(only, answer.data, answer.metadata)];
     }
     const parts = await Promise.all(
       chunks(keys, this.#calls.batchSize).map((part) =>
@@ -73,25 +108,28 @@ export class HttpKv {
     );
   }
 
-  async set(tenant: string, items: readonly KvSetItem[]): Promise<CacheEntry[]> {
+  async set(tenant: string, items: readonly KvSetItem[], context?: WriteContext): Promise<CacheEntry[]> {
+    const options = optionsJson(kvOptionsOf(context));
     const [only] = items;
     if (items.length === 1 && only !== undefined && pathSafe(only.key)) {
       const answer = await this.#calls.send<V2Envelope<null>>({
         method: 'PUT',
         path: `/api/v2/cache/${seg(only.key)}`,
         operation: 'set',
-        body: `{"value":${only.json},"ttl":${only.ttl === null ? 'null' : only.ttl}}`,
+        body: `{"value":${only.json},"ttl":${only.ttl === null ? 'null' : only.ttl}${options}}`,
         tenant,
         idempotent: true,
       });
-      return [toEntry(only.key, JSON.parse(only.json) as JsonValue, answer.metadata)];
+      return [
+        withApplied(toEntry(only.key, JSON.parse(only.json) as JsonValue, answer.metadata), answer.metadata),
+      ];
     }
     const out: CacheEntry[] = [];
     for (const part of chunks(items, this.#calls.batchSize)) {
       const body = part
         .map(
           (i) =>
-            `{"key":${JSON.stringify(i.key)},"value":${i.json},"ttl":${i.ttl === null ? 'null' : i.ttl}}`,
+            `{"key":${JSON.stringify(i.key)},"value":${i.json},"ttl":${i.ttl === null ? 'null' : i.ttl}${options}}`,
         )
         .join(',');
       const answer = await this.#calls.send<V2Envelope<{ items: BatchItem[] }>>({
@@ -103,7 +141,9 @@ export class HttpKv {
         idempotent: false,
       });
       answer.data.items.forEach((i, n) => {
-        out.push(toEntry(i.key, JSON.parse(part[n]!.json) as JsonValue, i.metadata!));
+        out.push(
+          withApplied(toEntry(i.key, JSON.parse(part[n]!.json) as JsonValue, i.metadata!), i.metadata),
+        );
       });
     }
     return out;

@@ -1,4 +1,4 @@
-import { type CacheEntry, compileGlob, type JsonValue, LIMITS } from '@org/cache-core';
+import { type CacheEntry, compileGlob, type JsonValue, LIMITS, markExpired } from '@org/cache-core';
 import { decodeCursor, encodeCursor } from '../listing/cursor.js';
 import { scanBudget } from '../listing/device-listing.js';
 import { matchInSlices } from '../listing/match-in-slices.js';
@@ -18,6 +18,7 @@ interface StoredEntry {
 /** The generic tenant cache in process memory. Each tenant has its own map: no key is shared. */
 export class MemoryKv {
   readonly #tenants = new Map<string, Map<string, StoredEntry>>();
+  readonly #writesSinceSweep = new Map<string, number>();
   /** Called once per key a write changes (the outbox). */
   readonly #changed: (tenant: string, key: string, operation: KvOperation) => void;
 
@@ -25,18 +26,25 @@ export class MemoryKv {
     this.#changed = changed;
   }
 
+  /**
+   * Entries by key; null where absent. Like the Redis key index, an expired entry is remembered
+   * for a while (until a sweep on a later write of the tenant): its position is marked expired
+   * (`isExpiredAt`, CACHE_002).
+   */
   get(tenant: string, keys: readonly string[]): (CacheEntry | null)[] {
     const now = Date.now();
     const map = this.#tenants.get(tenant);
-    return keys.map((key) => {
+    const expired: number[] = [];
+    const entries = keys.map((key, i) => {
       const e = map?.get(key);
       if (!e) return null;
       if (e.expiresAt !== null && e.expiresAt <= now) {
-        map!.delete(key);
+        expired.push(i);
         return null;
       }
       return toEntry(key, e, now);
     });
+    return markExpired(entries, expired);
   }
 
   set(tenant: string, items: readonly KvSetItem[]): CacheEntry[] {
@@ -46,8 +54,10 @@ export class MemoryKv {
       map = new Map();
       this.#tenants.set(tenant, map);
     }
+    this.#sweep(tenant, map, now, items.length);
     return items.map(({ key, json, ttl }) => {
-      const previous = map.get(key);
+      const stored = map.get(key);
+      const previous = stored && (stored.expiresAt === null || stored.expiresAt > now) ? stored : undefined;
       const e: StoredEntry = {
         json,
         created: now,
@@ -58,6 +68,20 @@ export class MemoryKv {
       this.#changed(tenant, key, 'set');
       return toEntry(key, e, now);
     });
+  }
+
+  /**
+   * Forgets the tenant's expired entries (as the Redis set script trims the key index), once per
+   * as many writes as the tenant has entries: amortized O(1) per write.
+   */
+  #sweep(tenant: string, map: Map<string, StoredEntry>, now: number, writes: number): void {
+    const due = (this.#writesSinceSweep.get(tenant) ?? 0) + writes;
+    if (due < map.size) {
+      this.#writesSinceSweep.set(tenant, due);
+      return;
+    }
+    this.#writesSinceSweep.set(tenant, 0);
+    for (const [key, e] of map) if (e.expiresAt !== null && e.expiresAt <= now) map.delete(key);
   }
 
   delete(tenant: string, keys: readonly string[], operation: KvOperation = 'delete'): number {

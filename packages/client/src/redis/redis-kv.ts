@@ -4,6 +4,7 @@ import {
   type JsonValue,
   type KeyScheme,
   LIMITS,
+  markExpired,
   type OutboxSettings,
   type TenantStats,
 } from '@org/cache-core';
@@ -40,20 +41,28 @@ export class RedisKv {
     return [...this.#outboxArgs, context?.correlationId ?? '', tenant];
   }
 
+  /** Entries by key; null where absent (positions of keys that expired are marked: `isExpiredAt`). */
   async get(tenant: string, keys: readonly string[]): Promise<(CacheEntry | null)[]> {
     const out = (await this.#scripts.cacheKvGet(
-      keys.length,
+      keys.length + 1,
+      this.#keys.kvIndex(tenant),
       ...keys.map((k) => this.#keys.kvEntry(tenant, k)),
+      ...keys,
     )) as [number, ...(string | number)[]];
     const now = out[0];
+    const expired: number[] = [];
     const entries = keys.map((key, i): CacheEntry | null => {
-      const [json, created, version, pttl] = out.slice(1 + i * 4, 5 + i * 4) as [
+      const [json, created, version, pttl, gone] = out.slice(1 + i * 5, 6 + i * 5) as [
         string,
         string,
         string,
         number,
+        number,
       ];
-      if (json === '') return null;
+      if (json === '') {
+        if (gone === 1) expired.push(i);
+        return null;
+      }
       return {
         key,
         value: JSON.parse(json) as JsonValue,
@@ -65,7 +74,7 @@ export class RedisKv {
     });
     const hits = entries.filter((e) => e !== null).length;
     this.#hits.record(tenant, hits, entries.length - hits);
-    return entries;
+    return markExpired(entries, expired);
   }
 
   async set(tenant: string, items: readonly KvSetItem[], context?: WriteContext): Promise<CacheEntry[]> {

@@ -20,7 +20,10 @@ export const KvWriteOptions = z
     compression: z.boolean().optional(),
     encryption: z.boolean().optional(),
     consistency: Consistency.optional(),
-    cacheType: z.string().regex(CACHE_TYPE_NAME, 'a cache type is 1-64 of A-Z a-z 0-9 _ . : -, starting with a letter or digit').optional(),
+    cacheType: z
+      .string()
+      .regex(CACHE_TYPE_NAME, 'a cache type is 1-64 of A-Z a-z 0-9 _ . : -, starting with a letter or digit')
+      .optional(),
   })
   .strict();
 export type KvWriteOptions = z.output<typeof KvWriteOptions>;
