@@ -12,3 +12,4 @@ export {
   type StartRedisClusterOptions,
   startRedisCluster,
 } from './redis/start-redis-cluster.js';
+export { type ReplicatedRedisServer, startReplicatedRedis } from './redis/start-replicated-redis.js';
