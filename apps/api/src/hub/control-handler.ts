@@ -93,16 +93,10 @@ export async function handleControl(
     );
     outcome = { status: 'failed', reason: 'unavailable' };
   }
-  const level = outcome.status === 'applied' ? 'info' : 'warn';
-  options.logger[level](
-    {
-      event: eventType,
-      correlation_id: correlationId,
-      status: outcome.status,
-      reason: 'reason' in outcome ? outcome.reason : null,
-    },
-    'hub: control message',
-  );
+  // refusals are counted and logged by the caller (once a second: a flood must not flood the log)
+  if (outcome.status === 'applied') {
+    options.logger.info({ event: eventType, correlation_id: correlationId }, 'hub: control message applied');
+  }
   return {
     event: HUB_EVENTS.controlResult,
     version: HUB_EVENT_VERSION,

@@ -131,6 +131,17 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     logger.warn({}, 'hub: no HUB_CONTROL_PUBLIC_KEYS, every control message is refused');
   }
   const pending = new Set<Promise<void>>();
+  const refusals = { count: 0, last: 0, reasons: {} as Record<string, number> };
+  const noteRefusal = (reason: string) => {
+    refusals.count++;
+    refusals.reasons[reason] = (refusals.reasons[reason] ?? 0) + 1;
+    const now = Date.now();
+    if (now - refusals.last < 1_000) return;
+    logger.warn({ refused: refusals.count, reasons: refusals.reasons }, 'hub: control messages refused');
+    refusals.count = 0;
+    refusals.reasons = {};
+    refusals.last = now;
+  };
   const answer =
     (eventType: typeof HUB_EVENTS.controlAction | typeof HUB_EVENTS.configUpdate) =>
     (error: Error | null, msg: Msg) => {
@@ -141,6 +152,7 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
         controlOptions,
       )
         .then(async (result) => {
+          if (result.data.status !== 'applied') noteRefusal(result.data.reason ?? 'unknown');
           const envelope = freshEnvelope(
             HUB_EVENTS.controlResult,
             settings.serviceId,
