@@ -51,23 +51,31 @@ const CACHE_CODE = /^(CACHE|AUTH)_\d{3}$/;
  */
 export class IsolatingWriter {
   readonly #o: IsolatingWriterOptions;
-
   constructor(options: IsolatingWriterOptions) {
     this.#o = options;
   }
 
-  async write(readings: readonly Reading[], ctx: RetryContext): Promise<WriteOutcome> {
+  /**
+   * `correlationIds`: per reading, the correlation id of its message (the device events carry the
+   * one of each device's newest reading; see `WriteContext.correlationIds`).
+   */
+  async write(
+    readings: readonly Reading[],
+    ctx: RetryContext,
+    correlationIds?: readonly (string | null)[],
+  ): Promise<WriteOutcome> {
     const out: WriteOutcome = { written: 0, stale: 0, refused: [], staleSamples: [], extraCalls: -1 };
     if (readings.length === 0) return { ...out, extraCalls: 0 };
-    await this.#write(readings, null, ctx, out);
+    await this.#write(readings, null, correlationIds ?? null, ctx, out);
     if (out.extraCalls > 0) this.#o.metrics?.isolationWrites.inc(out.extraCalls);
     return out;
   }
 
-  /** `positions` maps `list` back to the caller's list (null: the same list). */
+  /** `positions` maps `list` back to the caller's list (null: the same list); `all`: the caller's ids. */
   async #write(
     list: readonly Reading[],
     positions: readonly number[] | null,
+    all: readonly (string | null)[] | null,
     ctx: RetryContext,
     out: WriteOutcome,
   ): Promise<void> {
@@ -75,7 +83,8 @@ export class IsolatingWriter {
     let failure: unknown;
     out.extraCalls++;
     try {
-      const r = await this.#o.retry.run('redis', () => this.#upsert(list), ctx, failures);
+      const ids = all === null || positions === null ? all : positions.map((p) => all[p] ?? null);
+      const r = await this.#o.retry.run('redis', () => this.#upsert(list, ids), ctx, failures);
       out.written += r.written;
       out.stale += r.stale;
       for (const s of r.staleSamples ?? []) {
@@ -99,18 +108,19 @@ export class IsolatingWriter {
     if (named !== null) {
       // A bounds check goes in order: the ones before the culprit passed it.
       out.refused.push(refusalOf(failure, at(named)));
-      await this.#part(list, positions, 0, named, ctx, out);
-      await this.#part(list, positions, named + 1, list.length, ctx, out);
+      await this.#part(list, positions, all, 0, named, ctx, out);
+      await this.#part(list, positions, all, named + 1, list.length, ctx, out);
       return;
     }
     const mid = list.length >>> 1;
-    await this.#part(list, positions, 0, mid, ctx, out);
-    await this.#part(list, positions, mid, list.length, ctx, out);
+    await this.#part(list, positions, all, 0, mid, ctx, out);
+    await this.#part(list, positions, all, mid, list.length, ctx, out);
   }
 
   #part(
     list: readonly Reading[],
     positions: readonly number[] | null,
+    all: readonly (string | null)[] | null,
     from: number,
     to: number,
     ctx: RetryContext,
@@ -120,7 +130,7 @@ export class IsolatingWriter {
     const part = list.slice(from, to);
     const partPositions = [];
     for (let i = from; i < to; i++) partPositions.push(positions === null ? i : positions[i]!);
-    return this.#write(part, partPositions, ctx, out);
+    return this.#write(part, partPositions, all, ctx, out);
   }
 
   /**
@@ -128,9 +138,10 @@ export class IsolatingWriter {
    * `readingBoundsChecker` (the same bounds and skew `client.upsertReadings` would check again),
    * so the hot path checks each reading once.
    */
-  async #upsert(readings: readonly Reading[]): Promise<UpsertResult> {
+  async #upsert(readings: readonly Reading[], ids: readonly (string | null)[] | null): Promise<UpsertResult> {
     const started = performance.now();
-    const write = () => this.#o.client.transport.upsertReadings(readings);
+    const context = ids === null ? undefined : { correlationIds: ids };
+    const write = () => this.#o.client.transport.upsertReadings(readings, context);
     const wait = this.#o.replicaWait;
     const result = await (wait ? wait.around(write) : write());
     this.#o.metrics?.redisSeconds.observe((performance.now() - started) / 1000);

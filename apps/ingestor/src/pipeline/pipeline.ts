@@ -5,6 +5,7 @@ import type { HealthState } from '../ops/health.js';
 import type { IngestorMetrics } from '../ops/metrics.js';
 import type { StaleReadingLog } from '../ops/stale-log.js';
 import type { BackoffOptions } from '../retry.js';
+import { messageCorrelationId } from './correlation.js';
 import { type DecodeFailure, type DecodeLimits, decodeMessage, recordRequestId } from './decode.js';
 import { DependencyRetry } from './dependency-retry.js';
 import { buildErrorMessage, type ErrorRecord } from './error-message.js';
@@ -115,6 +116,8 @@ export class Pipeline {
     const readings: Reading[] = [];
     /** The message index of each reading. */
     const sources: number[] = [];
+    /** The correlation id of each reading's message (its request_id, else its origin). */
+    const correlationIds: (string | null)[] = [];
     const rejected: ErrorRecord[] = [];
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
@@ -122,10 +125,18 @@ export class Pipeline {
       if (decoded.ok) {
         readings.push(decoded.reading);
         sources.push(i);
+        correlationIds.push(
+          messageCorrelationId(decoded.reading.request_id, {
+            topic: ctx.topic,
+            partition: ctx.partition,
+            offset: m.offset,
+            line: m.line,
+          }),
+        );
       } else rejected.push(this.#rejection(decoded.failure, m, ctx));
     }
     const [upsert] = await Promise.all([
-      this.#writer.write(readings, ctx),
+      this.#writer.write(readings, ctx, correlationIds),
       rejected.length > 0 ? this.#report(rejected, ctx) : undefined,
     ]);
     const refused = upsert.refused.map((r) =>
