@@ -1,6 +1,8 @@
 import { CacheClient, type CacheClientOptions } from './cache-client.js';
 import { HttpTransport, type HttpTransportOptions } from './http/index.js';
 import { MemoryTransport, type MemoryTransportOptions } from './memory/memory-transport.js';
+import { installNearCache } from './near-cache/metadata-near-cache.js';
+import type { NearCacheOptions } from './near-cache/near-cache.js';
 import { connectionDown } from './redis/connection.js';
 import { RedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
 import { DEFAULT_TIMEOUT_SECONDS, Resilience, type ResilienceOptions } from './resilience/resilience.js';
@@ -10,7 +12,8 @@ import type { CacheTransport } from './transport.js';
 export type CreateCacheClientOptions = CacheClientOptions &
   (
     | ({ transport: 'memory' } & MemoryTransportOptions)
-    | ({ transport: 'redis' } & RedisTransportOptions & ResilienceOptions)
+    | ({ transport: 'redis'; nearCache?: NearCacheOptions | false } & RedisTransportOptions &
+        ResilienceOptions)
     | ({ transport: 'http' } & HttpTransportOptions & ResilienceOptions)
     | { transport: 'custom'; implementation: CacheTransport }
   );
@@ -19,6 +22,8 @@ export type CreateCacheClientOptions = CacheClientOptions &
  * Creates a `CacheClient`:
  * `createCacheClient({ transport: 'redis', url: 'redis://localhost:6379' })`,
  * `createCacheClient({ transport: 'redis', clusterNodes: ['10.0.0.1:7000'] })`,
+ * `createCacheClient({ transport: 'redis', url, nearCache: { maxBytes: 64 * 1024 ** 2 } })` (device
+ * metadata reads served from process memory, invalidated by Redis: docs/near-cache.md),
  * `createCacheClient({ transport: 'http', baseUrl: 'http://localhost:8080', token })`,
  * `createCacheClient({ transport: 'memory' })`.
  */
@@ -34,6 +39,8 @@ export function createCacheClient(options: CreateCacheClientOptions): CacheClien
           : { ...options.redisOptions, commandTimeout: options.timeout * 1000 };
       const transport = new RedisTransport({ ...options, redisOptions });
       new Resilience(options, () => connectionDown(transport.redis)).install(transport);
+      // over the guard: a miss is retried and refused like any read (docs/near-cache.md)
+      if (options.nearCache) installNearCache(transport, options.nearCache);
       return new CacheClient(transport, options);
     }
     case 'http': {

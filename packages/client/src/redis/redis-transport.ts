@@ -17,6 +17,7 @@ import {
   type UpsertResult,
 } from '@org/cache-core';
 import { Cluster, type Redis } from 'ioredis';
+import type { InstalledNearCache } from '../near-cache/metadata-near-cache.js';
 import type {
   CacheTransport,
   DeviceListQuery,
@@ -61,6 +62,8 @@ export class RedisTransport implements CacheTransport {
   readonly #ttlSeconds: number;
   readonly #slowPingMs: number;
   readonly outbox: OutboxSettings;
+  /** The near-cache of device metadata reads, when created with `nearCache` (stats, tracker state). */
+  nearCache: InstalledNearCache | undefined = undefined;
 
   constructor(options: RedisTransportOptions) {
     const { redis, owned, scripts } = openRedis(options);

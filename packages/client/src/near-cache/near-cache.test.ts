@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { NEAR_CACHE_MAX_BYTES, NEAR_CACHE_MIN_BYTES, NearCache } from './near-cache.js';
+
+/** A read whose answer the test releases by hand (no Redis here: the fetch is the test's own function). */
+function deferredReads() {
+  const pending: { ids: string[]; resolve: (v: string[]) => void; reject: (e: Error) => void }[] = [];
+  const fetch = (ids: string[]) =>
+    new Promise<string[]>((resolve, reject) => {
+      pending.push({ ids, resolve, reject });
+    });
+  return { pending, fetch };
+}
+
+const sizeOf = (key: string, value: string) => 2 * (key.length + value.length);
+const make = (maxBytes = 1024 * 1024) => {
+  const cache = new NearCache<string>({ maxBytes }, sizeOf);
+  cache.clear(true); // tracking on
+  return cache;
+};
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('NearCache', () => {
+  it('serves a stored answer without reading again', async () => {
+    const cache = make();
+    const { pending, fetch } = deferredReads();
+    const first = cache.getMany(['k1'], ['a'], fetch);
+    pending[0]!.resolve(['v1']);
+    expect(await first).toEqual(['v1']);
+    expect(await cache.getMany(['k1'], ['a'], fetch)).toEqual(['v1']);
+    expect(pending).toHaveLength(1);
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, stores: 1, entries: 1 });
+  });
+
+  it('concurrent misses of one key share one read', async () => {
+    const cache = make();
+    const { pending, fetch } = deferredReads();
+    const answers = Array.from({ length: 5 }, () => cache.getMany(['k1', 'k2'], ['a', 'b'], fetch));
+    expect(pending).toHaveLength(1);
+    expect(pending[0]!.ids).toEqual(['a', 'b']);
+    pending[0]!.resolve(['v1', 'v2']);
+    for (const a of answers) expect(await a).toEqual(['v1', 'v2']);
+    expect(cache.stats().shared).toBe(8);
+  });
+
+  it('does not store a read that was in flight when its key was invalidated, and new callers read again', async () => {
+    const cache = make();
+    const { pending, fetch } = deferredReads();
+    const old = cache.getMany(['k1'], ['a'], fetch);
+    cache.invalidate('k1');
+    const fresh = cache.getMany(['k1'], ['a'], fetch);
+    expect(pending).toHaveLength(2);
+    pending[0]!.resolve(['old']);
+    expect(await old).toEqual(['old']); // the caller overlapped the change: the old value is its answer
+    pending[1]!.resolve(['new']);
+    expect(await fresh).toEqual(['new']);
+    expect(await cache.getMany(['k1'], ['a'], fetch)).toEqual(['new']);
+    expect(pending).toHaveLength(2);
+  });
+
+  it('never answers a value older than one already served (a late reply of an earlier read)', async () => {
+    const cache = make();
+    const { pending, fetch } = deferredReads();
+    const early = cache.getMany(['k1'], ['a'], fetch);
+    cache.invalidate('k1');
+    const later = cache.getMany(['k1'], ['a'], fetch);
+    pending[1]!.resolve(['new']); // the later read answers first (a retried or redirected read)
+    expect(await later).toEqual(['new']);
+    cache.invalidate('k1'); // and is itself invalidated before the early one returns
+    pending[0]!.resolve(['old']);
+    expect(await early).toEqual(['new']);
+  });
+
+  it('stores nothing while tracking is off, and a clear drops reads in flight', async () => {
+    const cache = new NearCache<string>({ maxBytes: 4096 }, sizeOf);
+    const { pending, fetch } = deferredReads();
+    const off = cache.getMany(['k1'], ['a'], fetch);
+    pending[0]!.resolve(['v']);
+    await off;
+    expect(cache.stats().entries).toBe(0);
+    cache.clear(true);
+    const during = cache.getMany(['k1'], ['a'], fetch);
+    cache.clear(true); // a connection dropped and came back while the read was out
+    pending[1]!.resolve(['v']);
+    await during;
+    expect(cache.stats().entries).toBe(0);
+  });
+
+  it('stays within maxBytes, evicting the least recently used', async () => {
+    const cache = make(NEAR_CACHE_MIN_BYTES);
+    const fetch = async (ids: string[]) => ids.map((id) => `value-of-${id}`.padEnd(40, '.'));
+    for (let i = 0; i < 200; i++) {
+      await cache.getMany([`key-${i}`], [`${i}`], fetch);
+      await cache.getMany(['key-0'], ['0'], fetch); // kept warm
+      expect(cache.stats().bytes).toBeLessThanOrEqual(NEAR_CACHE_MIN_BYTES);
+    }
+    expect(cache.stats().evictions).toBeGreaterThan(150);
+    expect(cache.has('key-0')).toBe(true);
+    expect(cache.has('key-1')).toBe(false);
+  });
+
+  it('a failed read fails its callers and stores nothing', async () => {
+    const cache = make();
+    const { pending, fetch } = deferredReads();
+    const a = cache.getMany(['k1'], ['a'], fetch);
+    const b = cache.getMany(['k1'], ['a'], fetch);
+    pending[0]!.reject(new Error('down'));
+    await expect(a).rejects.toThrow('down');
+    await expect(b).rejects.toThrow('down');
+    await tick();
+    expect(cache.stats().entries).toBe(0);
+  });
+
+  it('maxBytes and maxAgeMs are bounded (hostile values)', () => {
+    fc.assert(
+      fc.property(fc.anything(), fc.anything(), (maxBytes, maxAgeMs) => {
+        const valid =
+          Number.isSafeInteger(maxBytes) &&
+          (maxBytes as number) >= NEAR_CACHE_MIN_BYTES &&
+          (maxBytes as number) <= NEAR_CACHE_MAX_BYTES &&
+          (maxAgeMs === undefined || (Number.isSafeInteger(maxAgeMs) && (maxAgeMs as number) >= 0));
+        const build = () =>
+          new NearCache<string>({ maxBytes: maxBytes as number, maxAgeMs: maxAgeMs as number }, sizeOf);
+        if (valid) expect(build().maxBytes).toBe(maxBytes);
+        else expect(build).toThrow(RangeError);
+      }),
+    );
+    expect(() => new NearCache<string>({ maxBytes: NEAR_CACHE_MAX_BYTES + 1 }, sizeOf)).toThrow(RangeError);
+    expect(() => new NearCache<string>({ maxBytes: 1023 }, sizeOf)).toThrow(RangeError);
+  });
+});
