@@ -57,10 +57,17 @@ export async function streamMessages(
   return out;
 }
 
-/** Polls until `check` returns true (or throws after `timeoutMs`). */
+/** Polls until `check` returns true (a check that throws counts as false) or throws after `timeoutMs`. */
 export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
+  const attempt = async () => {
+    try {
+      return await check();
+    } catch {
+      return false;
+    }
+  };
+  while (!(await attempt())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 25));
   }

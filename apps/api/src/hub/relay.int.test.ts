@@ -154,6 +154,43 @@ describe('message hub relay (real Redis, real nats-server with JetStream)', () =
     }
   });
 
+  it('keeps going across a nats-server restart: the events written while it was down arrive once', async () => {
+    const hub = await startHub({ client, settings: testSettings(nats.url), logger: quiet });
+    try {
+      const before = await expectExactlyOnce();
+      await nats.halt(); // the store survives; the relay's publishes fail until it is back
+      await writeChanges(client, 30, 'f');
+      await nats.restart();
+      expect(await expectExactlyOnce()).toBe(before + 30);
+    } finally {
+      await hub.stop();
+    }
+  });
+
+  it('runs on the memory transport with its position in process', async () => {
+    const memory = createCacheClient({ transport: 'memory' });
+    const hub = await startHub({
+      client: memory,
+      settings: testSettings(nats.url, { NATS_SUBJECT_PREFIX: 'mem.' }),
+      logger: quiet,
+    });
+    try {
+      await writeChanges(memory, 12, 'm');
+      const ids = (await allEvents(memory)).map((e) => e.id);
+      expect(ids).toHaveLength(12);
+      await until(
+        async () => (await streamMessages(nc, 'CACHE_EVENTS', 'mem.cache.item.updated')).length >= 12,
+      );
+      const got = (await streamMessages(nc, 'CACHE_EVENTS', 'mem.cache.item.updated')).map(
+        (m) => (m.json as CacheEvent).id,
+      );
+      expect(got).toEqual(ids);
+    } finally {
+      await hub.stop();
+      await memory.close();
+    }
+  });
+
   it('publishes cache.health.status with hit_rate, memory_usage and ops_rate', async () => {
     const lookups = { hits: 10, misses: 5 };
     const hub = await startHub({
