@@ -1,7 +1,9 @@
 /**
  * Crash safety: the built binary is killed with SIGKILL at random points while 50,000 messages
  * (5,000 devices, 4 indexes, 10% out of order) flow in. After restarts, every device's state in
- * Redis equals the newest reading per device and index: nothing lost, nothing rolled back.
+ * Redis equals the newest reading per device and index: nothing lost, nothing rolled back. The
+ * outbox (on by default) holds one event per applied change: per device and index the applied
+ * stamps strictly increase, none twice (a replayed chunk adds no event), the last one is the state.
  */
 import { createCacheClient } from '@org/cache-client';
 import { type KafkaHandle, type RedisServer, startKafka, startRedis } from '@org/cache-testkit';
@@ -18,6 +20,7 @@ import {
   uniqueName,
   waitFor,
 } from './helpers.js';
+import { checkOutbox, readAllEvents } from './outbox-check.js';
 
 let kafka: KafkaHandle;
 let redis: RedisServer;
@@ -50,6 +53,7 @@ describe('crash safety', () => {
     'SIGKILL at random points while 50,000 messages flow: after restarts Redis holds the newest reading of every device and index',
     { timeout: 120_000 },
     async () => {
+      const started = performance.now();
       const random = seeded(Number(process.env.CRASH_SEED ?? Date.now() % 100_000));
       const topic = await createTopic(admin, 4);
       const groupId = uniqueName('crash');
@@ -158,6 +162,19 @@ describe('crash safety', () => {
         }
         expect(mismatches.slice(0, 10)).toEqual([]);
         expect(checked).toBe(data.expected.size);
+
+        const events = await readAllEvents(devices);
+        const outbox = checkOutbox(events, data);
+        expect(outbox.problems).toEqual([]);
+        expect(outbox.duplicates).toBe(0);
+        expect(outbox.notIncreasing).toBe(0);
+        // most events are checked exactly (their message's index is one they applied)
+        expect(outbox.exact).toBeGreaterThan(events.length / 2);
+        console.info(
+          `crash outbox: ${outbox.events} events, ${outbox.exact} applied readings checked exactly, ` +
+            `${outbox.duplicates} duplicates, ${outbox.notIncreasing} not increasing; ${killedWithBacklog} kills with a backlog; ` +
+            `run ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        );
       } finally {
         await devices.close();
       }
