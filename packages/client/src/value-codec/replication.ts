@@ -18,18 +18,17 @@ function connectedReplicas(redis: Redis): Promise<number> {
   return count;
 }
 
-/** The master connection that holds a tenant's slot, and how many replicas CLUSTER SLOTS lists for it. */
-function clusterMaster(cluster: Cluster, slotKey: string): { node: Redis; replicas: number } | null {
+/** The master connection that holds a tenant's slot (from the cluster's slot table). */
+function clusterMaster(cluster: Cluster, slotKey: string): Redis | null {
   const owners = (cluster as unknown as { slots: string[][] }).slots[calculateSlot(slotKey)];
   const masterKey = owners?.[0];
   if (!masterKey) return null;
-  const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === masterKey);
-  return node ? { node, replicas: owners.length - 1 } : null;
+  return cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === masterKey) ?? null;
 }
 
 /**
  * `strong` consistency after a tenant-cache write on Redis: when the master of the tenant's slot
- * has replicas, `WAIT 1 timeout` on the connection that wrote (so it waits for this write), and
+ * (the standalone server, or the Cluster master of the tenant's hash tag) has connected replicas, `WAIT 1 timeout` on the connection that wrote (so it waits for this write), and
  * the answer says how many replicas acknowledged. Without replicas it does not wait. A timeout is
  * not an error: `acknowledged: 0` says the write is on the master only.
  */
@@ -40,16 +39,10 @@ export async function waitForReplica(
   timeoutMs: number,
 ): Promise<ReplicationOutcome> {
   try {
-    let node: Redis;
-    let replicas: number;
-    if (redis instanceof Cluster) {
-      const master = clusterMaster(redis, keys.kvIndex(tenant));
-      if (master === null) return { replicas: 0, acknowledged: 0, waited: false, timeout_ms: timeoutMs };
-      ({ node, replicas } = master);
-    } else {
-      node = redis;
-      replicas = await connectedReplicas(redis);
-    }
+    const node = redis instanceof Cluster ? clusterMaster(redis, keys.kvIndex(tenant)) : redis;
+    if (node === null) return { replicas: 0, acknowledged: 0, waited: false, timeout_ms: timeoutMs };
+    // what WAIT counts: the replicas connected to this master now (INFO, at most once a second)
+    const replicas = await connectedReplicas(node);
     if (replicas === 0) return { replicas: 0, acknowledged: 0, waited: false, timeout_ms: timeoutMs };
     const acknowledged = Number(await node.call('WAIT', 1, timeoutMs));
     return { replicas, acknowledged, waited: true, timeout_ms: timeoutMs };
