@@ -106,6 +106,8 @@ export const HUB_ENV_SHAPE = {
   HUB_RELAY_BATCH: int(1, 1_000).default(500),
   /** Outbox poll period while idle (ms). */
   HUB_RELAY_POLL_MS: int(10, 10_000).default(200),
+  /** Where the relay starts when no position is saved (its first start): `now`, or `oldest` (every event the outbox keeps). */
+  HUB_RELAY_START: z.enum(['now', 'oldest']).default('now'),
   /** The relay lease (s): another instance takes over this long after the relaying one stopped renewing. */
   HUB_RELAY_LEASE_SECONDS: int(3, 300).default(15),
   /** Operator Ed25519 public keys that may sign control messages (PEM `;`-separated, or base64). */
@@ -158,6 +160,7 @@ export interface HubSettings {
   healthIntervalSeconds: number;
   relayBatch: number;
   relayPollMs: number;
+  relayStart: 'now' | 'oldest';
   leaseSeconds: number;
   controlKeys: KeyObject[];
   controlMaxSkewSeconds: number;
@@ -180,6 +183,7 @@ export function hubSettingsOf(env: HubEnvFields): HubSettings | null {
     healthIntervalSeconds: env.HUB_HEALTH_INTERVAL_SECONDS,
     relayBatch: env.HUB_RELAY_BATCH,
     relayPollMs: env.HUB_RELAY_POLL_MS,
+    relayStart: env.HUB_RELAY_START,
     leaseSeconds: env.HUB_RELAY_LEASE_SECONDS,
     controlKeys: env.HUB_CONTROL_PUBLIC_KEYS ?? [],
     controlMaxSkewSeconds: env.HUB_CONTROL_MAX_SKEW_SECONDS,

@@ -15,6 +15,8 @@ export interface HubStore {
   claimNonce(nonce: string, ttlMs: number): Promise<boolean>;
   /** Backend counters for the health event, or null when the backend has none. */
   backendCounters(): Promise<BackendCounters | null>;
+  /** The clock of the outbox (ms): Redis `TIME`, or this process's clock on the memory transport. */
+  clockMs(): Promise<number>;
 }
 
 /** Cumulative counters of the backend (summed over masters). */
@@ -50,6 +52,10 @@ export function redisHubStore(transport: RedisTransport): HubStore {
       Number(await redis.eval(SAVE, 2, keys.hubRelayLease, keys.hubRelayPosition, owner, eventId)) === 1,
     claimNonce: async (nonce, ttlMs) =>
       (await redis.set(keys.hubControlNonce(nonce), '1', 'PX', ttlMs, 'NX')) === 'OK',
+    clockMs: async () => {
+      const [seconds, micros] = await masters(redis)[0]!.time();
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    },
     backendCounters: async () => {
       const infos = await Promise.all(masters(redis).map((node) => node.info()));
       const sum = (name: string) => infos.reduce((total, info) => total + field(info, name), 0);
@@ -90,6 +96,7 @@ export function memoryHubStore(): HubStore {
       return true;
     },
     backendCounters: async () => null,
+    clockMs: async () => Date.now(),
   };
 }
 

@@ -167,6 +167,38 @@ describe('message hub relay (real Redis, real nats-server with JetStream)', () =
     }
   });
 
+  it('a first start relays from now (HUB_RELAY_START=now) or everything kept (oldest)', async () => {
+    for (const start of ['now', 'oldest'] as const) {
+      const fresh = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: `${start}:` });
+      const subject = `${start}.cache.item.updated`;
+      try {
+        await writeChanges(fresh, 9, 'old'); // before the hub ever ran on this prefix
+        const hub = await startHub({
+          client: fresh,
+          settings: testSettings(nats.url, { NATS_SUBJECT_PREFIX: `${start}.`, HUB_RELAY_START: start }),
+          logger: quiet,
+        });
+        try {
+          await writeChanges(fresh, 6, 'new');
+          const events = await allEvents(fresh);
+          const expected = start === 'now' ? events.slice(9) : events;
+          await until(
+            async () => (await streamMessages(nc, 'CACHE_EVENTS', subject)).length >= expected.length,
+          );
+          await new Promise((r) => setTimeout(r, 100)); // nothing more comes
+          const got = (await streamMessages(nc, 'CACHE_EVENTS', subject)).map(
+            (m) => (m.json as CacheEvent).id,
+          );
+          expect(got).toEqual(expected.map((e) => e.id));
+        } finally {
+          await hub.stop();
+        }
+      } finally {
+        await fresh.close();
+      }
+    }
+  });
+
   it('runs on the memory transport with its position in process', async () => {
     const memory = createCacheClient({ transport: 'memory' });
     const hub = await startHub({

@@ -18,6 +18,11 @@ export interface RelayOptions {
   batch: number;
   pollMs: number;
   leaseMs: number;
+  /**
+   * Where the relay starts when no position is saved (the first relay ever): this outbox clock
+   * reading (ms; the hub's start), or null for the oldest event the outbox keeps.
+   */
+  startMs: number | null;
   /** PubAck wait (ms). */
   publishTimeoutMs?: number;
 }
@@ -43,6 +48,14 @@ export function eventMessage(event: CacheEvent, serviceId: string, ttlSeconds: n
     ttlSeconds,
   });
   return { body, headers };
+}
+
+/**
+ * The position just before the millisecond `ms`: every event of an earlier millisecond counts as
+ * delivered, every event from `ms` on is relayed (the largest seq, and source `g`, of `ms - 1`).
+ */
+export function startingPosition(ms: number): string {
+  return `${Math.max(0, ms - 1)}-${Number.MAX_SAFE_INTEGER}-g`;
 }
 
 /**
@@ -96,6 +109,10 @@ export function startRelay(options: RelayOptions): Relay {
         }
         if (fresh) {
           position = await store.loadPosition();
+          if (position === null && options.startMs !== null) {
+            position = startingPosition(options.startMs);
+            if (!(await store.savePosition(instanceId, position))) continue;
+          }
           fresh = false;
         }
         const page = await client.readEvents({ since: position, limit: options.batch });

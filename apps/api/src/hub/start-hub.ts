@@ -92,6 +92,16 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
   const config = options.config ?? new HubRuntimeConfig();
   const subjects = hubSubjects(settings.subjectPrefix);
   const instanceId = `${settings.serviceId}:${randomBytes(8).toString('hex')}`;
+  // read before startHub returns: every change after it is relayed, even on the very first start
+  let startMs: number | null = null;
+  if (settings.relayStart === 'now') {
+    try {
+      startMs = await store.clockMs();
+    } catch (error) {
+      await nc.close();
+      throw error;
+    }
+  }
 
   const relay = startRelay({
     client,
@@ -104,6 +114,7 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     eventTtlSeconds: settings.eventTtlSeconds,
     batch: settings.relayBatch,
     pollMs: settings.relayPollMs,
+    startMs,
     leaseMs: settings.leaseSeconds * 1000,
   });
   const health = startHealth({
