@@ -1,4 +1,5 @@
-import { type CacheClient, type CreateCacheClientOptions, createCacheClient } from '@org/cache-client';
+import type { CacheClient } from '@org/cache-client';
+import { clientSettingsOf, createServiceCacheClient } from '@org/service-kit';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -15,46 +16,21 @@ export interface Backend {
   kind: 'memory' | 'redis' | 'redis-cluster';
 }
 
-/** The CacheClient the env asks for: Redis Cluster, Redis, or (neither set) the embedded memory store. */
+/**
+ * The CacheClient the env asks for (the shared factory of `@org/service-kit`): Redis Cluster, Redis,
+ * or (neither set) the embedded memory store; key prefix, TTL and outbox from the common settings.
+ */
 export function createBackend(env: ApiEnv, logger: Logger): Backend {
-  const common = {
-    ttlSeconds: env.REDIS_METADATA_TTL,
-    defaultTtlSeconds: env.CACHE_DEFAULT_TTL === 0 ? null : env.CACHE_DEFAULT_TTL,
-    maxValueBytes: env.CACHE_MAX_VALUE_BYTES,
-    /** Readings and metadata stamped further in the future are refused (the same bound as `ApiLimits`). */
-    maxFutureSkewMs: env.MAX_FUTURE_SKEW * 1000,
-  };
-  let lastWarning = 0;
-  const onConnectionError = (error: Error) => {
-    const now = Date.now();
-    if (now - lastWarning < 10_000) return;
-    lastWarning = now;
-    logger.warn({ err: { message: error.message } }, 'Redis connection error');
-  };
-  const redisOptions = { password: env.REDIS_PASSWORD, commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS };
-  let options: CreateCacheClientOptions;
-  if (env.REDIS_CLUSTER_NODES) {
-    options = {
-      transport: 'redis',
-      clusterNodes: env.REDIS_CLUSTER_NODES.map((n) => `${n.host}:${n.port}`),
-      redisOptions,
-      keyPrefix: env.KEY_PREFIX,
-      onConnectionError,
-      ...common,
-    };
-  } else if (env.REDIS_URL) {
-    options = {
-      transport: 'redis',
-      url: env.REDIS_URL,
-      redisOptions,
-      keyPrefix: env.KEY_PREFIX,
-      onConnectionError,
-      ...common,
-    };
-  } else {
-    options = { transport: 'memory', ...common };
-  }
-  const client = createCacheClient(options);
+  const client = createServiceCacheClient(clientSettingsOf(env), {
+    logger,
+    redisOptions: { commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS },
+    client: {
+      defaultTtlSeconds: env.CACHE_DEFAULT_TTL === 0 ? null : env.CACHE_DEFAULT_TTL,
+      maxValueBytes: env.CACHE_MAX_VALUE_BYTES,
+      /** Readings and metadata stamped further in the future are refused (the same bound as `ApiLimits`). */
+      maxFutureSkewMs: env.MAX_FUTURE_SKEW * 1000,
+    },
+  });
   return { client, kind: client.transport.kind as Backend['kind'] };
 }
 

@@ -1,5 +1,10 @@
+import { fixtureReadings } from '@org/cache-testkit';
+import { commonSettingsOf, parseCommonSettings } from '@org/service-kit';
+import { commonEnvArbitrary } from '@org/service-kit/testing';
+import fc from 'fast-check';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { limitsOf } from './bootstrap.js';
+import { createBackend, limitsOf } from './bootstrap.js';
 import { EnvError, loadEnv } from './env.js';
 
 describe('env', () => {
@@ -106,5 +111,53 @@ describe('env', () => {
     expect(() => loadEnv({ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'b:7000' })).toThrow(
       /REDIS_CLUSTER_NODES/,
     );
+  });
+
+  it('parses the common settings exactly as @org/service-kit does (so as the ingestor), or refuses them as it does', () => {
+    fc.assert(
+      fc.property(commonEnvArbitrary, (source) => {
+        let expected: ReturnType<typeof parseCommonSettings> | Error;
+        try {
+          expected = parseCommonSettings(source);
+        } catch (error) {
+          expected = error as Error;
+        }
+        if (expected instanceof Error) {
+          expect(() => loadEnv(source)).toThrow(EnvError);
+          // the same variables named, in the same words
+          expect(() => loadEnv(source)).toThrow(expected.message);
+        } else {
+          expect(commonSettingsOf(loadEnv(source))).toEqual(expected);
+        }
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('accepts LOG_LEVEL in any case with the ingestor aliases; bounds KEY_PREFIX to 64 characters', () => {
+    expect(loadEnv({ LOG_LEVEL: 'INFO' }).LOG_LEVEL).toBe('info');
+    expect(loadEnv({ LOG_LEVEL: 'WARNING' }).LOG_LEVEL).toBe('warn');
+    expect(loadEnv({ LOG_FORMAT: 'json' }).LOG_FORMAT).toBe('json');
+    expect(loadEnv({}).LOG_FORMAT).toBe('auto');
+    expect(() => loadEnv({ KEY_PREFIX: 'k'.repeat(65) })).toThrow(/KEY_PREFIX/);
+  });
+});
+
+describe('createBackend', () => {
+  const silent = pino({ level: 'silent' });
+  const events = async (env: Record<string, string>) => {
+    const { client, kind } = createBackend(loadEnv(env), silent);
+    try {
+      expect(kind).toBe('memory');
+      await client.upsertReadings(fixtureReadings().slice(0, 2));
+      return (await client.readEvents()).events.length;
+    } finally {
+      await client.close();
+    }
+  };
+
+  it('OUTBOX_ENABLED=false: writes append no change event; on by default', async () => {
+    expect(await events({})).toBeGreaterThan(0);
+    expect(await events({ OUTBOX_ENABLED: 'false' })).toBe(0);
   });
 });

@@ -1,14 +1,12 @@
 import {
   assertTenant,
-  DEFAULT_KEY_PREFIX,
   DEFAULT_MAX_FUTURE_SKEW_MS,
-  DEFAULT_TTL_SECONDS,
   describeEnvIssues,
   envBoolean,
-  envHostPorts,
   envList,
   MAX_FUTURE_SKEW_SETTING_SECONDS,
 } from '@org/cache-core';
+import { checkCommonSettings, commonSettingsShape, presentVariables } from '@org/service-kit';
 import { z } from 'zod';
 import { parseTokenList, type StaticToken } from './auth/token-config.js';
 
@@ -34,25 +32,23 @@ const tokenList = z.string().transform((text, ctx): StaticToken[] => {
   }
 });
 
-/** Every setting of the API, from the environment. Only this file reads `process.env`. */
+/**
+ * Every setting of the API, from the environment. Only this file reads `process.env`.
+ *
+ * The settings every app shares come from `@org/service-kit` (the same names, bounds, defaults
+ * and rules in the ingestor): REDIS_URL, REDIS_CLUSTER_NODES (not with REDIS_URL), REDIS_PASSWORD,
+ * REDIS_METADATA_TTL, KEY_PREFIX, LOG_LEVEL, LOG_FORMAT, OUTBOX_ENABLED, OUTBOX_MAX_LENGTH,
+ * OUTBOX_MAX_AGE_SECONDS. The rest are the API's own.
+ */
 export const ApiEnv = z
   .object({
+    ...commonSettingsShape,
     /** `false`: the process logs that the API is disabled and exits 0 (for compose profiles). */
     API_ENABLED: envBoolean.default(true),
     API_HOST: z.string().min(1).default('0.0.0.0'),
     API_PORT: int(0, 65_535).default(8080),
-    /** `redis://[:password@]host:port[/db]`; absent (and no cluster): the embedded memory store. */
-    REDIS_URL: z
-      .string()
-      .regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL')
-      .optional(),
-    REDIS_CLUSTER_NODES: envHostPorts(6379).optional(),
-    REDIS_PASSWORD: z.string().optional(),
-    /** Device state TTL in seconds, refreshed on each write. */
-    REDIS_METADATA_TTL: int(1).default(DEFAULT_TTL_SECONDS),
     /** A Redis command slower than this fails with CACHE_005 (504). */
     REDIS_COMMAND_TIMEOUT_MS: int(1).default(2_000),
-    KEY_PREFIX: z.string().max(64).default(DEFAULT_KEY_PREFIX),
     /** TTL of generic cache entries written without one (seconds; 0: never expire). */
     CACHE_DEFAULT_TTL: int(0).default(3_600),
     CACHE_MAX_VALUE_BYTES: int(1).default(10 * MiB),
@@ -96,19 +92,12 @@ export const ApiEnv = z
     METRICS_TENANTS: envList.default([]),
     /** Readings and metadata stamped further than this in the future are refused (seconds). */
     MAX_FUTURE_SKEW: int(0, MAX_FUTURE_SKEW_SETTING_SECONDS).default(DEFAULT_MAX_FUTURE_SKEW_MS / 1000),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Preload the sample devices into the embedded store (default true; never with Redis). */
     DEMO_DATA: envBoolean.optional(),
     SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
   })
   .superRefine((env, ctx) => {
-    if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['REDIS_CLUSTER_NODES'],
-        message: 'set either REDIS_URL or REDIS_CLUSTER_NODES',
-      });
-    }
+    checkCommonSettings(env, ctx);
     env.METRICS_TENANTS.forEach((tenant, i) => {
       if (!isTenant(tenant))
         ctx.addIssue({ code: 'custom', path: ['METRICS_TENANTS', i], message: 'not a valid tenant id' });
@@ -129,12 +118,7 @@ export class EnvError extends Error {
 
 /** Parses the environment; blank variables count as unset. Throws one message naming every bad variable. */
 export function loadEnv(source: Record<string, string | undefined> = process.env): ApiEnv {
-  const input: Record<string, string> = {};
-  for (const key of Object.keys(ApiEnv.shape ?? {})) {
-    const value = source[key];
-    if (value !== undefined && value.trim() !== '') input[key] = value;
-  }
-  const parsed = ApiEnv.safeParse(input);
+  const parsed = ApiEnv.safeParse(presentVariables(source, Object.keys(ApiEnv.shape)));
   if (!parsed.success) throw new EnvError(`invalid environment: ${describeEnvIssues(parsed.error)}`);
   return parsed.data;
 }

@@ -47,7 +47,7 @@ export interface StartOptions {
 
 /** Starts the Kafka -> Redis service: ops endpoints, error producer, consumer group member. */
 export async function startIngestor(config: IngestorConfig, options: StartOptions = {}): Promise<Ingestor> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, 1, config.logFormat);
   const health = new HealthState();
   const metrics = new IngestorMetrics();
   const client = createIngestorClient(config.redis, logger, config.bounds.maxFutureSkewMs);

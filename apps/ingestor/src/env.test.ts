@@ -1,3 +1,6 @@
+import { parseCommonSettings } from '@org/service-kit';
+import { commonEnvArbitrary } from '@org/service-kit/testing';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, loadConfig } from './env.js';
 
@@ -17,9 +20,11 @@ describe('loadConfig', () => {
       password: undefined,
       ttlSeconds: 86_400,
       keyPrefix: '',
+      outbox: { enabled: true, maxLength: 100_000, maxAgeSeconds: 86_400 },
     });
     expect(c.health.port).toBe(9464);
     expect(c.logLevel).toBe('info');
+    expect(c.logFormat).toBe('auto');
     expect(c.bounds).toEqual({ maxFutureSkewMs: 300_000 });
     expect(c.batch.maxMessageBytes).toBe(1024 * 1024);
   });
@@ -57,6 +62,7 @@ describe('loadConfig', () => {
       password: 's3cret',
       ttlSeconds: 600,
       keyPrefix: 't1:',
+      outbox: { enabled: true, maxLength: 100_000, maxAgeSeconds: 86_400 },
     });
     expect(c.batch).toEqual({ maxMessages: 100, maxMessageBytes: 2048 });
     expect(c.bounds).toEqual({ maxFutureSkewMs: 60_000 });
@@ -64,21 +70,67 @@ describe('loadConfig', () => {
     expect(c.logLevel).toBe('warn');
   });
 
-  test('REDIS_CLUSTER_NODES wins over REDIS_URL, which wins over host and port; empty means unset', () => {
+  test('REDIS_CLUSTER_NODES or REDIS_URL (never both) win over host and port; blank means unset', () => {
     expect(loadConfig({ REDIS_URL: 'redis://r:1/2', REDIS_HOST: 'ignored' }).redis.url).toBe('redis://r:1/2');
     expect(
       loadConfig({ REDIS_URL: 'redis://:pw@r:1', REDIS_PASSWORD: 'other' }).redis.password,
     ).toBeUndefined();
     const cluster = loadConfig({
       REDIS_CLUSTER_NODES: 'a:7000,b',
-      REDIS_URL: 'redis://r:1',
+      REDIS_HOST: 'ignored',
       REDIS_PASSWORD: 'p',
     });
     expect(cluster.redis).toMatchObject({ clusterNodes: ['a:7000', 'b:6379'], password: 'p' });
     expect(cluster.redis.url).toBeUndefined();
-    expect(loadConfig({ REDIS_PASSWORD: '', REDIS_URL: '' }).redis).toMatchObject({
+    expect(loadConfig({ REDIS_PASSWORD: '', REDIS_URL: ' ' }).redis).toMatchObject({
       url: 'redis://redis:6379/0',
       password: undefined,
+    });
+    // Both named: refused with a clear message, as the API does (it used to pick the cluster silently).
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_URL: 'redis://r:1' })).toThrow(
+      'REDIS_CLUSTER_NODES: set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (Redis Cluster), not both',
+    );
+  });
+
+  test('parses the common settings exactly as @org/service-kit does (so as the API), or refuses them as it does', () => {
+    fc.assert(
+      fc.property(commonEnvArbitrary, (source) => {
+        let expected: ReturnType<typeof parseCommonSettings> | Error;
+        try {
+          expected = parseCommonSettings(source);
+        } catch (error) {
+          expected = error as Error;
+        }
+        if (expected instanceof Error) {
+          expect(() => loadConfig(source)).toThrow(ConfigError);
+          // the same variables named, in the same words
+          expect(() => loadConfig(source)).toThrow(expected.message.replace('invalid environment: ', ''));
+        } else {
+          const config = loadConfig(source);
+          expect(config.settings).toEqual(expected);
+          expect(config.logLevel).toBe(expected.LOG_LEVEL);
+          expect(config.logFormat).toBe(expected.LOG_FORMAT);
+          expect(config.redis).toMatchObject({
+            keyPrefix: expected.KEY_PREFIX,
+            ttlSeconds: expected.REDIS_METADATA_TTL,
+            outbox: {
+              enabled: expected.OUTBOX_ENABLED,
+              maxLength: expected.OUTBOX_MAX_LENGTH,
+              maxAgeSeconds: expected.OUTBOX_MAX_AGE_SECONDS,
+            },
+          });
+        }
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  test('KEY_PREFIX is bounded to 64 characters (as in the API); OUTBOX_ENABLED=false turns the outbox off', () => {
+    expect(() => loadConfig({ KEY_PREFIX: 'k'.repeat(65) })).toThrow(/KEY_PREFIX/);
+    expect(loadConfig({ OUTBOX_ENABLED: 'false' }).redis.outbox.enabled).toBe(false);
+    expect(loadConfig({ LOG_LEVEL: 'CRITICAL', LOG_FORMAT: 'JSON' })).toMatchObject({
+      logLevel: 'fatal',
+      logFormat: 'json',
     });
   });
 

@@ -1,30 +1,34 @@
 /**
  * The ingestor's configuration: the only module that reads the environment. Every variable is
  * validated with zod; one bad value stops the process at start with one message naming them all.
+ *
+ * The settings every app shares come from `@org/service-kit` (the same names, bounds, defaults
+ * and rules in the API): REDIS_URL, REDIS_CLUSTER_NODES (not with REDIS_URL), REDIS_PASSWORD,
+ * REDIS_METADATA_TTL, KEY_PREFIX, LOG_LEVEL, LOG_FORMAT, OUTBOX_ENABLED, OUTBOX_MAX_LENGTH,
+ * OUTBOX_MAX_AGE_SECONDS. The ingestor adds the seed's REDIS_HOST/REDIS_PORT/REDIS_DB (used when
+ * neither REDIS_URL nor REDIS_CLUSTER_NODES is set) and its Kafka, batch and ops settings.
  */
 import {
-  DEFAULT_KEY_PREFIX,
   DEFAULT_MAX_FUTURE_SKEW_MS,
-  DEFAULT_TTL_SECONDS,
   describeEnvIssues,
   envHostPorts,
   INPUT_BOUNDS,
   MAX_FUTURE_SKEW_SETTING_SECONDS,
 } from '@org/cache-core';
+import {
+  type CacheClientSettings,
+  type CommonSettings,
+  checkCommonSettings,
+  clientSettingsOf,
+  commonSettingsOf,
+  commonSettingsShape,
+  type LogFormat,
+  type LogLevel,
+  presentVariables,
+} from '@org/service-kit';
 import { z } from 'zod';
 
-const LOG_LEVELS = {
-  trace: 'trace',
-  debug: 'debug',
-  info: 'info',
-  warn: 'warn',
-  warning: 'warn',
-  error: 'error',
-  critical: 'fatal',
-  fatal: 'fatal',
-  silent: 'silent',
-} as const;
-export type LogLevel = (typeof LOG_LEVELS)[keyof typeof LOG_LEVELS];
+export type { LogFormat, LogLevel } from '@org/service-kit';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const hostPorts = (defaultPort: number) =>
@@ -33,6 +37,7 @@ const hostPorts = (defaultPort: number) =>
 /** Raw variables, names and defaults as the seed service had them, plus the new ones. */
 const EnvSchema = z
   .object({
+    ...commonSettingsShape,
     KAFKA_BOOTSTRAP_SERVERS: hostPorts(9092).default([{ host: 'kafka', port: 9092 }]),
     KAFKA_VALIDATED_DATA_TOPIC: z.string().trim().min(1).default('iot_validated_data'),
     KAFKA_ERROR_TOPIC: z.string().trim().min(1).default('iot_errors'),
@@ -53,18 +58,9 @@ const EnvSchema = z
     KAFKA_FETCH_MAX_BYTES: int(1024, 512 * 1024 * 1024).default(16 * 1024 * 1024),
     KAFKA_FETCH_MAX_BYTES_PER_PARTITION: int(1024, 512 * 1024 * 1024).default(4 * 1024 * 1024),
     KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: int(1, 64).default(4),
-    REDIS_URL: z
-      .string()
-      .trim()
-      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
-      .optional(),
-    REDIS_CLUSTER_NODES: hostPorts(6379).optional(),
     REDIS_HOST: z.string().trim().min(1).default('redis'),
     REDIS_PORT: int(1, 65_535).default(6379),
     REDIS_DB: int(0, 15).default(0),
-    REDIS_PASSWORD: z.string().optional(),
-    REDIS_METADATA_TTL: int(1, 10 * 365 * 86_400).default(DEFAULT_TTL_SECONDS),
-    KEY_PREFIX: z.string().default(DEFAULT_KEY_PREFIX),
     /** Messages written to Redis (and committed) together; a Kafka batch is split into such chunks. */
     INGEST_BATCH_MAX_MESSAGES: int(1, 100_000).default(5_000),
     /** Larger message values go to the error topic unread; at most core's bound (a reading checks it too). */
@@ -78,14 +74,9 @@ const EnvSchema = z
     HEALTH_HOST: z.string().trim().min(1).default('0.0.0.0'),
     /** Bearer token for `--from-file … --api-url` (the CLI's name for it). */
     CACHE_API_TOKEN: z.string().optional(),
-    LOG_LEVEL: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .pipe(z.enum(Object.keys(LOG_LEVELS) as [keyof typeof LOG_LEVELS]))
-      .default('info'),
   })
   .superRefine((env, ctx) => {
+    checkCommonSettings(env, ctx);
     if (env.KAFKA_HEARTBEAT_INTERVAL_MS * 3 > env.KAFKA_SESSION_TIMEOUT_MS) {
       ctx.addIssue({
         code: 'custom',
@@ -101,13 +92,6 @@ const EnvSchema = z
       });
     }
   });
-
-export interface RedisTarget {
-  url?: string;
-  clusterNodes?: string[];
-  password?: string;
-  db?: number;
-}
 
 export interface IngestorConfig {
   kafka: {
@@ -125,7 +109,8 @@ export interface IngestorConfig {
     maxBytesPerPartition: number;
     partitionsConsumedConcurrently: number;
   };
-  redis: RedisTarget & { ttlSeconds: number; keyPrefix: string };
+  /** Where Redis is (REDIS_CLUSTER_NODES, REDIS_URL, else REDIS_HOST/PORT/DB), key prefix, TTL, outbox. */
+  redis: CacheClientSettings;
   batch: { maxMessages: number; maxMessageBytes: number };
   /** Clock-skew policy: how far into the future a reading may be stamped (ms). */
   bounds: { maxFutureSkewMs: number };
@@ -134,6 +119,9 @@ export interface IngestorConfig {
   /** Token for the REST API when the file mode writes through it. */
   apiToken?: string;
   logLevel: LogLevel;
+  logFormat: LogFormat;
+  /** The settings every app shares, parsed as every app parses them. */
+  settings: CommonSettings;
 }
 
 /** A configuration problem: the message names every bad variable. */
@@ -146,24 +134,15 @@ const hostPort = (h: { host: string; port: number }) =>
 
 /** Reads and validates the configuration (from `process.env` unless given another map). */
 export function loadConfig(source: Record<string, string | undefined> = process.env): IngestorConfig {
-  // An empty variable (`REDIS_PASSWORD=` in a compose file) means "not set".
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== '') env[k] = v;
-  const parsed = EnvSchema.safeParse(env);
+  // A blank variable (`REDIS_PASSWORD=` in a compose file) means "not set", as in every app.
+  const parsed = EnvSchema.safeParse(presentVariables(source, Object.keys(EnvSchema.shape)));
   if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeEnvIssues(parsed.error)}`);
   const e = parsed.data;
-  let redis: RedisTarget;
-  if (e.REDIS_CLUSTER_NODES) {
-    redis = { clusterNodes: e.REDIS_CLUSTER_NODES.map(hostPort), password: e.REDIS_PASSWORD };
-  } else if (e.REDIS_URL) {
-    // The URL says it all; REDIS_PASSWORD only fills in a URL without credentials.
-    redis = { url: e.REDIS_URL, password: /\/\/[^/]*@/.test(e.REDIS_URL) ? undefined : e.REDIS_PASSWORD };
-  } else {
-    redis = {
-      url: `redis://${hostPort({ host: e.REDIS_HOST, port: e.REDIS_PORT })}/${e.REDIS_DB}`,
-      password: e.REDIS_PASSWORD,
-    };
-  }
+  // Neither REDIS_URL nor REDIS_CLUSTER_NODES: the seed's REDIS_HOST/REDIS_PORT/REDIS_DB.
+  const legacy = {
+    url: `redis://${hostPort({ host: e.REDIS_HOST, port: e.REDIS_PORT })}/${e.REDIS_DB}`,
+    password: e.REDIS_PASSWORD,
+  };
   return {
     kafka: {
       brokers: e.KAFKA_BOOTSTRAP_SERVERS.map(hostPort),
@@ -180,12 +159,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxBytesPerPartition: e.KAFKA_FETCH_MAX_BYTES_PER_PARTITION,
       partitionsConsumedConcurrently: e.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
     },
-    redis: { ...redis, ttlSeconds: e.REDIS_METADATA_TTL, keyPrefix: e.KEY_PREFIX },
+    redis: clientSettingsOf(e, legacy),
     batch: { maxMessages: e.INGEST_BATCH_MAX_MESSAGES, maxMessageBytes: e.INGEST_MAX_MESSAGE_BYTES },
     bounds: { maxFutureSkewMs: e.MAX_FUTURE_SKEW * 1000 },
     retry: { initialDelayMs: e.RETRY_INITIAL_DELAY_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS },
     health: { host: e.HEALTH_HOST, port: e.HEALTH_PORT },
     apiToken: e.CACHE_API_TOKEN,
-    logLevel: LOG_LEVELS[e.LOG_LEVEL],
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    settings: commonSettingsOf(e),
   };
 }

@@ -122,7 +122,7 @@ function parse(argv: string[]) {
 }
 
 async function runService(config: IngestorConfig): Promise<number> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 1, config.logFormat);
   let exitCode = 0;
   let finish!: (code: number) => void;
   const finished = new Promise<number>((resolve) => {
