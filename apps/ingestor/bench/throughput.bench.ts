@@ -6,6 +6,9 @@
  * BENCH_BASELINE_MESSAGES (default 30000), BENCH_ROUNDS (default 3, alternating, medians reported);
  * ingestor tuning env passes through (KAFKA_FETCH_*, …). With BENCH_BASELINE_BIN (another build's
  * dist/main.js) the comparison is this build against that one instead of the per-message way.
+ * Without it, every round also runs the binary with the outbox off (`OUTBOX_ENABLED=false`, in
+ * alternating order with the default, outbox on) and the ratio outbox on / off is reported
+ * (target: at least 0.8); each run's outbox is checked (events when on, none when off).
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -76,7 +79,13 @@ test('end-to-end throughput: batched ingestor vs per-message writes', async () =
     };
 
     /** Runs `instances` ingestor processes in one group over `topic`; ms from the first join to all committed. */
-    const runIngestors = async (instances: number, topic: string, prefix: string, bin?: string) => {
+    const runIngestors = async (
+      instances: number,
+      topic: string,
+      prefix: string,
+      bin?: string,
+      extraEnv: Record<string, string> = {},
+    ) => {
       const groupId = uniqueName('bench');
       const children = Array.from(
         { length: instances },
@@ -91,6 +100,7 @@ test('end-to-end throughput: batched ingestor vs per-message writes', async () =
               KAFKA_SESSION_TIMEOUT_MS: '30000',
               KAFKA_HEARTBEAT_INTERVAL_MS: '3000',
               ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+              ...extraEnv,
               ...(Object.fromEntries(
                 Object.entries(process.env).filter(([k]) =>
                   /^(KAFKA_FETCH_|KAFKA_PARTITIONS_|INGEST_)/.test(k),
@@ -140,14 +150,49 @@ test('end-to-end throughput: batched ingestor vs per-message writes', async () =
     const oursRuns: { ms: number; cpuMs: number | null }[] = [];
     const baseRuns: number[] = [];
     const otherRuns: { ms: number; cpuMs: number | null }[] = [];
+    /** Outbox off (OUTBOX_ENABLED=false), alternating with the default runs (outbox on). */
+    const offRuns: { ms: number; cpuMs: number | null }[] = [];
+    const outboxOff = () => (!BASELINE_BIN ? { OUTBOX_ENABLED: 'false' } : null);
     for (let round = 0; round < ROUNDS; round++) {
+      const off = outboxOff();
+      if (off && round % 2 === 1)
+        offRuns.push(await runIngestors(1, ours.topic, `off${round}:`, undefined, off));
       // With a baseline build, the order alternates too, so neither build always runs first.
       if (BASELINE_BIN && round % 2 === 1)
         otherRuns.push(await runIngestors(1, ours.topic, `base${round}:`, BASELINE_BIN));
       oursRuns.push(await runIngestors(1, ours.topic, `bench${round}:`));
       if (BASELINE_BIN && round % 2 === 0)
         otherRuns.push(await runIngestors(1, ours.topic, `base${round}:`, BASELINE_BIN));
+      if (off && round % 2 === 0)
+        offRuns.push(await runIngestors(1, ours.topic, `off${round}:`, undefined, off));
       if (base) baseRuns.push(await runSeedWay(base.topic));
+    }
+
+    // The setting was honoured: the outbox-on run wrote events, the outbox-off run none.
+    const eventsUnder = async (keyPrefix: string) => {
+      const c = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix });
+      try {
+        return (await c.readEvents({ since: null, limit: 10 })).events.length;
+      } finally {
+        await c.close();
+      }
+    };
+    if (offRuns.length > 0) {
+      expect(await eventsUnder(`bench${ROUNDS - 1}:`)).toBeGreaterThan(0);
+      expect(await eventsUnder(`off${ROUNDS - 1}:`)).toBe(0);
+      const on = oursRuns.map((r) => rate(MESSAGES, r.ms));
+      const offRates = offRuns.map((r) => rate(MESSAGES, r.ms));
+      const perRound = on.map((n, i) => n / offRates[i]!);
+      console.log(
+        [
+          '',
+          `outbox on vs off, ${fmt(MESSAGES)} messages per round, ${ROUNDS} alternating rounds:`,
+          `  outbox on:  ${on.map(fmt).join(', ')} msg/s -> median ${fmt(median(on))} msg/s`,
+          `  outbox off: ${offRates.map(fmt).join(', ')} msg/s -> median ${fmt(median(offRates))} msg/s`,
+          `  per-round ratios (on/off): ${perRound.map((r) => r.toFixed(3)).join(', ')}; median ${median(perRound).toFixed(3)} (target >= 0.8)`,
+          '',
+        ].join('\n'),
+      );
     }
 
     // The state is right (spot check of 1,000 device/index pairs of the last round).
