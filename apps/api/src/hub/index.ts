@@ -1,5 +1,6 @@
 export { type SignedControlMessage, signControlMessage } from './control-signer.js';
 export type { HubLogger } from './hub-logger.js';
+export { type HubRunner, runHub } from './hub-runner.js';
 export {
   checkHubEnv,
   HUB_ENV_SHAPE,
