@@ -1,9 +1,17 @@
+import type { CacheClient } from '@org/cache-client';
 import {
+  appliedOptionsOf,
   assertCacheKey,
+  type CacheEntry,
+  cachePolicyOf,
+  isExpiredAt,
   type JsonValue,
+  KeyExpiredError,
   NotFoundError,
   TooLargeError,
   ValidationError,
+  valueCodecOf,
+  withPolicyDefaults,
 } from '@org/cache-core';
 import { PARAM } from '../route-table/params.js';
 import { defineRoute, named } from '../route-table/route.js';
@@ -21,10 +29,73 @@ import {
   V2Simple,
   V2Stats,
 } from '../schemas/cache.js';
-import { entryLocation, entryMetadata, entryReply, lookupEntry } from './entries.js';
+import { type WriteRequest, writeRequestOf } from '../schemas/cache-options.js';
+import type { RouteDeps } from './deps.js';
+import { entryLocation, entryMetadata, entryReply } from './entries.js';
 import { healthBody } from './health.js';
 
 export const V2_TAG = 'Generic cache v2';
+
+/** The metadata of a written entry: the entry's, and the options applied (when a codec is installed). */
+const writeMetadata = (e: CacheEntry) => {
+  const options = appliedOptionsOf(e);
+  return options ? { ...entryMetadata(e), options } : entryMetadata(e);
+};
+
+/**
+ * Writes v2 requests: each gets its cache type's defaults (the policy attached to the client's
+ * transport: named by `cache_type`, else by key prefix; explicit options and ttl win), then the
+ * writes sharing options go in one `setMany`. Encryption on a server without a key is refused
+ * before anything is written (CACHE_007), never stored as plaintext.
+ */
+async function writeEntries(
+  client: CacheClient,
+  tenant: string,
+  requests: WriteRequest[],
+  correlationId: string | undefined,
+): Promise<CacheEntry[]> {
+  const policy = cachePolicyOf(client.transport)?.current ?? null;
+  const planned = requests.map((r) => {
+    const { ttl, ...options } = withPolicyDefaults(
+      r.options,
+      policy?.resolve(tenant, r.key, r.options.cacheType) ?? null,
+    );
+    return { key: r.key, value: r.value as JsonValue, ttl: r.ttl !== undefined ? r.ttl : ttl, options };
+  });
+  if (planned.some((p) => p.options.encryption) && !valueCodecOf(client.transport)?.encryption) {
+    throw new ValidationError('encryption was asked for, but this server has no encryption key', {
+      details: { field: 'options.encryption', reason: 'encryption_not_configured' },
+    });
+  }
+  const groups = new Map<string, number[]>();
+  planned.forEach((p, i) => {
+    const id = JSON.stringify(p.options);
+    groups.set(id, [...(groups.get(id) ?? []), i]);
+  });
+  const out: CacheEntry[] = new Array(planned.length);
+  const cache = client.forTenant(tenant);
+  for (const positions of groups.values()) {
+    const first = planned[positions[0]!]!;
+    const entries = await cache.setMany(
+      positions.map((i) => planned[i]!),
+      { correlationId, ...first.options },
+    );
+    positions.forEach((i, n) => {
+      out[i] = entries[n]!;
+    });
+  }
+  return out;
+}
+
+/** Reads one key of a tenant, counting the hit or miss: a miss is CACHE_002 when the key expired, else CACHE_001. */
+async function lookupV2(deps: RouteDeps, tenant: string, key: string): Promise<CacheEntry> {
+  const answer = await deps.client.transport.kvGet(tenant, [assertCacheKey(key)]);
+  const entry = answer[0] ?? null;
+  deps.metrics.lookup(tenant, entry === null ? 0 : 1, entry === null ? 1 : 0);
+  if (entry !== null) return entry;
+  if (isExpiredAt(answer, 0)) throw new KeyExpiredError(`key ${key} expired`, { details: { key } });
+  throw new NotFoundError(`key ${key} not found`);
+}
 
 const now = () => new Date().toISOString();
 const key = { key: PARAM.key };
@@ -70,7 +141,7 @@ export const CACHE_V2_ROUTES = [
     method: 'POST',
     path: '/api/v2/cache/reload',
     operation: 'reload',
-    summary: 'Re-read the token file and JWT key file',
+    summary: 'Re-read the token file, the JWT key file and the cache-type policy file',
     tag: V2_TAG,
     access: 'cache:reload',
     tenant: 'none',
@@ -79,16 +150,19 @@ export const CACHE_V2_ROUTES = [
     errors: [400],
     envelope: 'v2',
     handler:
-      ({ auth, logger }) =>
+      ({ auth, client, logger }) =>
       async ({ principal }) => {
         let summary: Awaited<ReturnType<typeof auth.reload>>;
+        let cacheTypes: Record<string, number> | null = null;
         try {
           summary = await auth.reload();
+          cacheTypes = (await cachePolicyOf(client.transport)?.reload()) ?? null;
         } catch (error) {
           throw new ValidationError(`reload failed, the previous settings stay: ${(error as Error).message}`);
         }
-        logger.info({ principal: principal.id, ...summary }, 'auth settings reloaded');
-        return { body: { data: summary, metadata: { timestamp: now() } } };
+        const data = cacheTypes === null ? summary : { ...summary, cache_types: cacheTypes };
+        logger.info({ principal: principal.id, ...data }, 'auth settings and cache policy reloaded');
+        return { body: { data, metadata: { timestamp: now() } } };
       },
   }),
   defineRoute({
@@ -106,7 +180,7 @@ export const CACHE_V2_ROUTES = [
     params: {},
     body: named('V2BatchRequest', V2BatchBody),
     response: { status: 200, schema: named('V2BatchResponse', V2BatchResponse) },
-    errors: [400, 413],
+    errors: [400, 413, 507],
     envelope: 'v2',
     handler:
       ({ client, limits, metrics }) =>
@@ -117,12 +191,15 @@ export const CACHE_V2_ROUTES = [
             details: { count, max: limits.maxBatch },
           });
         }
-        const cache = client.forTenant(tenant!);
         if (body.operation === 'get') {
-          const entries = await cache.getMany(body.keys);
+          const entries = await client.transport.kvGet(tenant!, body.keys.map(assertCacheKey));
           let found = 0;
           const items = entries.map((e, i) => {
-            if (e === null) return { key: body.keys[i]!, found: false };
+            if (e === null) {
+              return isExpiredAt(entries, i)
+                ? { key: body.keys[i]!, found: false, expired: true }
+                : { key: body.keys[i]!, found: false };
+            }
             found++;
             return { key: e.key, found: true, data: e.value, metadata: entryMetadata(e) };
           });
@@ -130,11 +207,13 @@ export const CACHE_V2_ROUTES = [
           return { body: { data: { items }, metadata: { operation: 'get', count, found } } };
         }
         if (body.operation === 'set') {
-          const entries = await cache.setMany(
-            body.items.map((i) => ({ key: i.key, value: i.value as JsonValue, ttl: i.ttl })),
-            { correlationId: c.get('correlationId') },
+          const entries = await writeEntries(
+            client,
+            tenant!,
+            body.items.map((i) => writeRequestOf(i)),
+            c.get('correlationId'),
           );
-          const items = entries.map((e) => ({ key: e.key, found: true, metadata: entryMetadata(e) }));
+          const items = entries.map((e) => ({ key: e.key, found: true, metadata: writeMetadata(e) }));
           return { body: { data: { items }, metadata: { operation: 'set', count } } };
         }
         const deleted = await client.transport.kvDelete(tenant!, body.keys.map(assertCacheKey), {
@@ -204,7 +283,8 @@ export const CACHE_V2_ROUTES = [
     method: 'GET',
     path: '/api/v2/cache/{key}',
     operation: 'get',
-    summary: 'Read a key (keys `stats` and `health` are read through the batch route)',
+    summary:
+      'Read a key: 404 CACHE_001 when absent, CACHE_002 when its TTL ran out (keys `stats` and `health` are read through the batch route)',
     tag: V2_TAG,
     access: 'cache:read',
     tenant: 'header',
@@ -215,7 +295,7 @@ export const CACHE_V2_ROUTES = [
     handler:
       (deps) =>
       async ({ tenant, params: { key } }) => {
-        const entry = await lookupEntry(deps, tenant!, key);
+        const entry = await lookupV2(deps, tenant!, key);
         return entryReply(entry, { key, data: entry.value, metadata: entryMetadata(entry) });
       },
   }),
@@ -223,25 +303,27 @@ export const CACHE_V2_ROUTES = [
     method: 'PUT',
     path: '/api/v2/cache/{key}',
     operation: 'set',
-    summary: 'Set a key; 201 when new, 200 when replaced',
+    summary:
+      'Set a key (plain `{value, ttl, options}` or `{"cache_request": {key, value, ttl, options}}`); 201 when new, 200 when replaced; 507 CACHE_003 when Redis is out of memory',
     tag: V2_TAG,
     access: 'cache:write',
     tenant: 'header',
     params: key,
     body: named('V2SetRequest', V2SetBody),
     response: { status: 201, schema: named('V2SetResponse', V2SetResponse) },
-    errors: [400, 413],
+    errors: [400, 413, 507],
     envelope: 'v2',
     handler:
       ({ client }) =>
       async ({ c, tenant, params: { key }, body }) => {
-        const [entry] = await client
-          .forTenant(tenant!)
-          .setMany([{ key, value: body.value as JsonValue, ttl: body.ttl }], {
-            correlationId: c.get('correlationId'),
-          });
+        const [entry] = await writeEntries(
+          client,
+          tenant!,
+          [writeRequestOf(body, key)],
+          c.get('correlationId'),
+        );
         return {
-          body: { key, data: null, metadata: entryMetadata(entry!) },
+          body: { key, data: null, metadata: writeMetadata(entry!) },
           status: entry!.version === 1 ? 201 : 200,
           headers: { location: entryLocation('/api/v2/cache', key) },
         };

@@ -1,5 +1,6 @@
 import { CacheEntry, INPUT_BOUNDS, TenantStats } from '@org/cache-core';
 import { z } from 'zod';
+import { AppliedOptions, CacheRequest, WriteOptionsBody } from './cache-options.js';
 import { AnyJson, KeyString, TtlSeconds } from './common.js';
 
 // ---- v1 (the seed's generic cache) ----
@@ -23,6 +24,9 @@ export const EntryMetadata = z.object({
   ttl: z.number().int().nullable().meta({ description: 'Seconds left; null: no expiry' }),
 });
 
+/** The metadata of a v2 write: the entry's, and the options applied. */
+export const WriteMetadata = EntryMetadata.extend({ options: AppliedOptions.optional() });
+
 export const V2Entry = z.object({
   status: z.literal('success'),
   key: z.string(),
@@ -30,12 +34,17 @@ export const V2Entry = z.object({
   metadata: EntryMetadata,
 });
 
-export const V2SetBody = z.object({ value: AnyJson, ttl: TtlSeconds }).strict();
+/** A v2 write: the plain form `{value, ttl, options}` or the document's `{"cache_request": {…}}`. */
+export const V2SetBody = z.union([
+  z.object({ value: AnyJson, ttl: TtlSeconds, options: WriteOptionsBody.optional() }).strict(),
+  z.object({ cache_request: CacheRequest }).strict(),
+]);
+export type V2SetBody = z.output<typeof V2SetBody>;
 export const V2SetResponse = z.object({
   status: z.literal('success'),
   key: z.string(),
   data: z.null(),
-  metadata: EntryMetadata,
+  metadata: WriteMetadata,
 });
 
 export const V2DeleteResponse = z.object({
@@ -50,7 +59,22 @@ export const V2BatchBody = z.discriminatedUnion('operation', [
   z
     .object({
       operation: z.literal('set'),
-      items: z.array(z.object({ key: KeyString, value: AnyJson, ttl: TtlSeconds }).strict()).min(1),
+      items: z
+        .array(
+          z.union([
+            z
+              .object({
+                key: KeyString,
+                value: AnyJson,
+                ttl: TtlSeconds,
+                options: WriteOptionsBody.optional(),
+              })
+              .strict(),
+            z.object({ cache_request: CacheRequest.required({ key: true }) }).strict(),
+          ]),
+        )
+        .min(1)
+        .meta({ description: 'each item plain ({key, value, ttl, options}) or {"cache_request": {…}}' }),
     })
     .strict(),
   z.object({ operation: z.literal('delete'), keys: z.array(KeyString).min(1) }).strict(),
@@ -59,8 +83,12 @@ export const V2BatchBody = z.discriminatedUnion('operation', [
 export const V2BatchItem = z.object({
   key: z.string(),
   found: z.boolean(),
+  expired: z
+    .boolean()
+    .optional()
+    .meta({ description: 'get: true when the key expired (its TTL ran out) rather than never existed' }),
   data: AnyJson.optional(),
-  metadata: EntryMetadata.optional(),
+  metadata: WriteMetadata.optional(),
 });
 
 export const V2BatchResponse = z.object({

@@ -2,6 +2,7 @@ import {
   type AppliedWriteOptions,
   type CacheEntry,
   type CachePolicy,
+  cachePolicyOf,
   carryExpired,
   decodeStoredValue,
   encodeStoredValue,
@@ -10,6 +11,7 @@ import {
   kvOptionsOf,
   type ReplicationOutcome,
   recordApplied,
+  registerValueCodec,
   resolveCodecSettings,
   type ValueCodecSettings,
   withPolicyDefaults,
@@ -101,6 +103,11 @@ export function installValueCodec<T extends CacheTransport>(
     });
   };
   installed.set(transport, true);
+  registerValueCodec(transport, {
+    encryption: settings.keyRing !== null,
+    compressionAlgorithm: settings.compressionAlgorithm,
+    compressionThreshold: settings.compressionThreshold,
+  });
   return transport;
 }
 
