@@ -131,7 +131,11 @@ export class NearCache<V> {
       if (flight !== undefined) {
         this.#stats.shared++;
         waits ??= [];
-        waits.push(flight.promise.then((v) => void (out[i] = v)));
+        waits.push(
+          flight.promise.then((v) => {
+            out[i] = v;
+          }),
+        );
         continue;
       }
       missKeys ??= [];
@@ -146,7 +150,11 @@ export class NearCache<V> {
       for (let k = 0; k < missKeys.length; k++) {
         waits ??= [];
         const at = missAt![k]!;
-        waits.push(answers[k]!.then((v) => void (out[at] = v)));
+        waits.push(
+          answers[k]!.then((v) => {
+            out[at] = v;
+          }),
+        );
       }
     }
     if (waits !== null) await Promise.all(waits);

@@ -91,7 +91,13 @@ class TrackingPair {
   /** (Re-)issues CLIENT TRACKING on the command connection, redirected to the current subscriber. */
   async #enable(): Promise<void> {
     const id = this.#subscriberId;
-    if (this.#closed || id === null || this.command.status !== 'ready') return;
+    if (this.#closed || id === null) return;
+    if (this.command.status === 'wait') {
+      // a Cluster node connects on its first command: connect it now; its `ready` brings us back
+      this.command.connect().catch(() => {});
+      return;
+    }
+    if (this.command.status !== 'ready') return;
     const generation = ++this.#generation;
     this.on = false;
     this.#changed();

@@ -13,7 +13,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cluster?.stop());
 
-const make = (options: { ttlSeconds?: number; outbox?: boolean } = {}) =>
+const make = (options: { ttlSeconds?: number; outbox?: boolean; nearCache?: { maxBytes: number } } = {}) =>
   createCacheClient({
     transport: 'redis',
     clusterNodes: cluster.nodes,
@@ -22,6 +22,9 @@ const make = (options: { ttlSeconds?: number; outbox?: boolean } = {}) =>
   });
 
 clientConformance('redis cluster', async (options) => make(options));
+clientConformance('redis cluster with near-cache', async (options) =>
+  make({ ...options, nearCache: { maxBytes: 1 << 20 } }),
+);
 outboxSuite(async (options) => make(options));
 watchSuite(async (options) => make(options));
 

@@ -24,6 +24,16 @@ afterAll(() => redis?.stop());
 clientConformance('redis', async (options) =>
   createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: uniquePrefix(), ...options }),
 );
+// the same behaviour with the near-cache of device metadata reads on (docs/near-cache.md)
+clientConformance('redis with near-cache', async (options) =>
+  createCacheClient({
+    transport: 'redis',
+    url: redis.url,
+    keyPrefix: uniquePrefix(),
+    nearCache: { maxBytes: 1 << 20 },
+    ...options,
+  }),
+);
 outboxSuite(async (options) =>
   createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: uniquePrefix(), ...options }),
 );
