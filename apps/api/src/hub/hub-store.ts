@@ -1,4 +1,5 @@
-import { type CacheClient, RedisTransport } from '@org/cache-client';
+import type { CacheClient } from '@org/cache-client';
+import { RedisTransport } from '@org/cache-client/transports';
 import { Cluster, type Redis } from 'ioredis';
 
 /** What the hub keeps beside the cache: the relay lease and position, control nonces, backend figures. */

@@ -35,6 +35,9 @@ export interface Hub {
   stop(): Promise<void>;
 }
 
+/** Control messages handled at once by one instance; more are dropped unanswered (and counted in the log). */
+export const MAX_CONTROL_IN_FLIGHT = 256;
+
 /** Queue group of the control subscriptions: each control message goes to one instance. */
 export const CONTROL_QUEUE = 'cache-hub-control';
 
@@ -157,6 +160,10 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     (eventType: typeof HUB_EVENTS.controlAction | typeof HUB_EVENTS.configUpdate) =>
     (error: Error | null, msg: Msg) => {
       if (error) return;
+      if (pending.size >= MAX_CONTROL_IN_FLIGHT) {
+        noteRefusal('dropped_overload'); // no answer: a flood must not grow memory without bound
+        return;
+      }
       const work = handleControl(
         eventType,
         { header: (name) => msg.headers?.get(name) || undefined, body: msg.data },
