@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { type CacheClient, parseKeyRing } from '@org/cache-client';
-// Until @org/cache-client exports installValueCodec (its index is curated elsewhere), the suite's
-// runners take it from the client's source; the transports and registries are the built ones.
-import { installValueCodec } from '../../../client/src/value-codec/index.js';
+import type { CacheClient } from '@org/cache-client';
+import { installValueCodec } from '@org/cache-client/value-codec';
+import { parseKeyRing } from '@org/cache-core';
 
 /** One key ring for a test run (two keys, the first active). */
 export const testKeyRing = parseKeyRing(

@@ -1,9 +1,6 @@
-import {
-  appliedOptionsOf,
-  createCacheClient,
-  type RedisTransport,
-  StorageFullError,
-} from '@org/cache-client';
+import { createCacheClient, StorageFullError } from '@org/cache-client';
+import type { RedisTransport } from '@org/cache-client/transports';
+import { appliedOptionsOf } from '@org/cache-core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pauseRedis } from '../redis/redis-faults.js';

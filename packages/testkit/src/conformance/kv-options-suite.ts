@@ -1,6 +1,6 @@
+import type { CacheClient } from '@org/cache-client';
 import {
   appliedOptionsOf,
-  type CacheClient,
   type CacheEntry,
   isExpiredAt,
   type JsonValue,
@@ -8,7 +8,7 @@ import {
   STORED_VALUE_MARK,
   ValidationError,
   withKvOptions,
-} from '@org/cache-client';
+} from '@org/cache-core';
 import { describe, expect, it } from 'vitest';
 import { sleep } from './types.js';
 
@@ -41,7 +41,7 @@ export function realisticValue(seed = 1): JsonValue {
     firmware: { version: '4.2.17', channel: 'stable', built_at: '2026-10-02T08:00:00Z' },
     location: { site: 'Lyon Part-Dieu', floor: 3, room: `B-${300 + seed}`, lat: 45.7607, lon: 4.8591 },
     readings: Array.from({ length: 60 }, (_, i) => ({
-      index: ['T', 'U', 'P'][i % 3],
+      index: ['T', 'U', 'P'][i % 3]!,
       timestamp: `2026-11-30T10:${String(i).padStart(2, '0')}:00.000000Z`,
       values: [20 + ((i * seed) % 7) / 10, 40 + (i % 11)],
       labels: ['temperature', 'humidity'],

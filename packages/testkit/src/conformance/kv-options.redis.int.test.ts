@@ -1,4 +1,6 @@
-import { createCacheClient, type RedisTransport, StoredValueError } from '@org/cache-client';
+import { createCacheClient } from '@org/cache-client';
+import type { RedisTransport } from '@org/cache-client/transports';
+import { StoredValueError } from '@org/cache-core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../redis/start-redis.js';
@@ -92,7 +94,7 @@ describe('encryption at rest on Redis', () => {
     await writeWithOptions(writer, 'a', realisticValue(3), { compression: true, encryption: true });
     await writeWithOptions(writer, 'b', realisticValue(4), { compression: true });
     await using reader = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: prefix });
-    const { installValueCodec } = await import('../../../client/src/value-codec/index.js');
+    const { installValueCodec } = await import('@org/cache-client/value-codec');
     const { testKeyRing } = await import('./kv-options-codec.js');
     const rotated = { activeId: 'k1', keys: testKeyRing.keys };
     installValueCodec(reader.transport, {
