@@ -1,4 +1,5 @@
-import { type CacheClient, type CacheEntry, LIMITS } from '@org/cache-client';
+import type { CacheClient, CacheEntry } from '@org/cache-client';
+import { type AppliedWriteOptions, appliedOptionsOf, LIMITS } from '@org/cache-core';
 import { type Command, Option } from 'commander';
 import { confirmOrAbort, type DestructiveOptions, requireConfirmable } from '../confirm.js';
 import type { Context } from '../context.js';
@@ -28,6 +29,43 @@ const entryPairs = (tenant: string, e: CacheEntry): [string, unknown][] => [
   ['created_at', e.created_at],
   ['expires_at', e.expires_at],
   ['version', e.version],
+];
+
+interface SetCommandOptions extends TenantOptions {
+  ttl?: number;
+  compress?: boolean;
+  encrypt?: boolean;
+  consistency?: 'strong' | 'eventual';
+  cacheType?: string;
+}
+
+/** The `set` options of the flags given (absent flags: the server's and the policy's defaults). */
+function setOptionsOf(opts: SetCommandOptions): Parameters<CacheClient['set']>[2] {
+  const options: Record<string, unknown> = {};
+  if (opts.ttl !== undefined) options.ttl = opts.ttl;
+  if (opts.compress !== undefined) options.compression = opts.compress;
+  if (opts.encrypt !== undefined) options.encryption = opts.encrypt;
+  if (opts.consistency !== undefined) options.consistency = opts.consistency;
+  if (opts.cacheType !== undefined) options.cacheType = opts.cacheType;
+  return options;
+}
+
+const appliedPairs = (a: AppliedWriteOptions): [string, unknown][] => [
+  ['compression', a.compression],
+  ['encryption', a.key_id === null ? a.encryption : `${a.encryption} (key ${a.key_id})`],
+  ['consistency', a.consistency],
+  ...(a.replication
+    ? [
+        [
+          'replication',
+          a.replication.waited
+            ? `${a.replication.acknowledged} of ${a.replication.replicas} replicas acknowledged`
+            : 'no replicas: not waited',
+        ] as [string, unknown],
+      ]
+    : []),
+  ...(a.cache_type === null ? [] : [['cache_type', a.cache_type] as [string, unknown]]),
+  ['stored_bytes', a.stored_bytes],
 ];
 
 /** Escapes glob metacharacters so a key matches only itself. */
@@ -121,22 +159,46 @@ export function registerKvCommands(program: Command, rt: Runtime): void {
       "seconds until the entry expires; 0: never (default: the cache's default TTL)",
       intOption(0),
     )
+    .option('--compress', 'compress the value when it reaches the threshold (the default)')
+    .option('--no-compress', 'store the value uncompressed')
+    .option('--encrypt', 'encrypt the value at rest (refused when the cache has no encryption key)')
+    .addOption(
+      new Option('--consistency <level>', 'strong: wait for a replica to acknowledge the write').choices([
+        'strong',
+        'eventual',
+      ]),
+    )
+    .option(
+      '--cache-type <name>',
+      "a cache type of the server's policy file (its TTL and options as defaults)",
+    )
     .addHelpText(
       'after',
       examples([
         ['cache-cli kv set greeting \'"hello"\' --tenant acme', 'a JSON string'],
+        [
+          'cache-cli kv set card \'{"last4":"1111"}\' --tenant acme --encrypt --consistency strong',
+          'encrypted at rest, acknowledged by a replica',
+        ],
+        ['cache-cli kv set session:42 @session.json --tenant acme --cache-type session', "the policy's TTL"],
         ['cache-cli kv set limits \'{"rpm":600}\' --tenant acme --ttl 3600', 'an object for an hour'],
         ['cache-cli kv set config @config.json --tenant acme --ttl 0', 'from a file, never expires'],
         ["echo '[1,2,3]' | cache-cli kv set list @- --tenant acme", 'from stdin'],
       ]),
     )
-    .action(async (key: string, valueArg: string, opts: TenantOptions & { ttl?: number }, cmd: Command) => {
+    .action(async (key: string, valueArg: string, opts: SetCommandOptions, cmd: Command) => {
       const ctx = rt.context(cmd);
       const tenant = ctx.tenant(opts.tenant);
       const value = await readJsonValue(valueArg, ctx.io.stdin);
       const client = ctx.client().forTenant(tenant);
-      const entry = await client.set(key, value, opts.ttl === undefined ? {} : { ttl: opts.ttl });
-      ctx.output.result(entry, () => renderKeyValue(entryPairs(tenant, entry), ctx.output.style));
+      const entry = await client.set(key, value, setOptionsOf(opts));
+      const applied = appliedOptionsOf(entry);
+      ctx.output.result(applied ? { ...entry, options: applied } : entry, () =>
+        renderKeyValue(
+          [...entryPairs(tenant, entry), ...(applied ? appliedPairs(applied) : [])],
+          ctx.output.style,
+        ),
+      );
     });
 
   destructive(
