@@ -3,7 +3,9 @@
  * by batch, so both see the same machine load: `BENCH_BASELINE=/path/to/old/dist/index.js node
  * bench/upsert-ab.bench.ts` (BENCH_CURRENT replaces ../dist/index.js). BENCH_READINGS (default 300,000 per round), BENCH_ROUNDS (default 4)
  * and BENCH_BATCH (default 10,000) tune it. Prints readings/s per round and the ratio current /
- * baseline (median of the per-round ratios).
+ * baseline (median of the per-round ratios). BENCH_CORRELATION=1 writes through the transport
+ * with a correlation id per reading (`correlationIds`, as the ingestor does; a baseline without
+ * per-device ids ignores them and appends the call's id) instead of `client.upsertReadings`.
  */
 import { Redis } from 'ioredis';
 import { benchRedis } from './redis-server.ts';
@@ -13,9 +15,11 @@ const TOTAL = Number(process.env.BENCH_READINGS ?? 300_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const BATCH = Number(process.env.BENCH_BATCH ?? 10_000);
 const BASELINE = process.env.BENCH_BASELINE;
+const CORRELATION = process.env.BENCH_CORRELATION === '1';
 
 type Client = {
   upsertReadings(r: unknown[]): Promise<unknown>;
+  transport: { upsertReadings(r: unknown[], context: unknown): Promise<unknown> };
   close(): Promise<void>;
 };
 type Factory = (options: Record<string, unknown>) => Client;
@@ -45,14 +49,22 @@ async function round(
   for (const c of Object.values(clients)) await c.upsertReadings(readings.slice(0, 10)); // connect, load scripts
   await admin.flushall();
   const ms = { current: 0, baseline: 0 };
+  // uuid-sized ids, as producers send them; the call's id has the same size, so a baseline that
+  // stores the call's id in every event stores as many bytes
+  const ids = readings.map((_, i) => `${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`);
   let k = 0;
   for (let i = 0; i < readings.length; i += BATCH, k++) {
     const batch = readings.slice(i, i + BATCH);
+    const context = {
+      correlationId: 'ffffffff-0000-4000-8000-000000000000',
+      correlationIds: ids.slice(i, i + BATCH),
+    };
     for (const name of k % 2 === 0
       ? (['baseline', 'current'] as const)
       : (['current', 'baseline'] as const)) {
       const t0 = performance.now();
-      await clients[name].upsertReadings(batch);
+      if (CORRELATION) await clients[name].transport.upsertReadings(batch, context);
+      else await clients[name].upsertReadings(batch);
       ms[name] += performance.now() - t0;
     }
   }

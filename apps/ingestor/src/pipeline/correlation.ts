@@ -1,6 +1,9 @@
 import { CORRELATION_ID_MAX_LENGTH } from '@org/cache-core';
 
-const FORBIDDEN = /[\u0000-\u001f\u007f]|\p{Cs}/u;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const SURROGATE = /[\ud800-\udfff]/;
+/** Slow (unicode mode): only run when SURROGATE found one. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** Where a message came from: Kafka (topic, partition, offset) or a file line. */
 export interface MessageOrigin {
@@ -22,7 +25,8 @@ export function messageCorrelationId(requestId: unknown, origin: MessageOrigin):
     typeof requestId === 'string' &&
     requestId.length > 0 &&
     requestId.length <= CORRELATION_ID_MAX_LENGTH &&
-    !FORBIDDEN.test(requestId)
+    !CONTROL.test(requestId) &&
+    !(SURROGATE.test(requestId) && LONE_SURROGATE.test(requestId))
   ) {
     return requestId;
   }

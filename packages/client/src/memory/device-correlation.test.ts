@@ -81,8 +81,12 @@ describe('deviceCorrelationIds', () => {
           const out = deviceCorrelationIds(rs, devices, { correlationIds: ids })!;
           expect(out).toHaveLength(devices.length);
           devices.forEach((d, k) => {
-            const newest = d.readings.reduce((a, b) => (a.timestamp <= b.timestamp ? b : a));
-            const want = ids[rs.indexOf(newest)];
+            // the device's newest reading in the call; on equal timestamps the later one
+            let at = -1;
+            rs.forEach((r, i) => {
+              if (r.device_id === d.deviceId && (at < 0 || rs[at]!.timestamp <= r.timestamp)) at = i;
+            });
+            const want = ids[at];
             expect(out[k]).toBe(isCorrelationId(want) ? want : '');
           });
         },
