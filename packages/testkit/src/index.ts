@@ -1,4 +1,10 @@
 export * from './conformance/client-conformance.js';
+export {
+  kvOptionsSuite,
+  type MakeCodecClient,
+  realisticValue,
+  writeWithOptions,
+} from './conformance/kv-options-suite.js';
 export { dockerEngineAvailable } from './docker.js';
 export { fixtureLines, fixturePath, fixtureReadings } from './fixtures.js';
 export * from './kafka/index.js';
