@@ -4,7 +4,8 @@
  * over that Redis and counts the frames until it has them all. Run alone with
  * `npx vitest run --config vitest.bench.config.ts bench/sse-events.bench.ts`.
  */
-import { createCacheClient, type Reading, timestampFromMillis } from '@org/cache-client';
+import { createCacheClient, type Reading } from '@org/cache-client';
+import { timestampFromMillis } from '@org/cache-core';
 import { startRedis } from '@org/cache-testkit';
 import { expect, it } from 'vitest';
 import { serveApp } from '../src/test/serve.js';

@@ -1,4 +1,5 @@
-import { type CacheClient, RedisTransport } from '@org/cache-client';
+import type { CacheClient } from '@org/cache-client';
+import { RedisTransport } from '@org/cache-client/transports';
 import { NotFoundError, TooLargeError } from '@org/cache-core';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';

@@ -1,5 +1,5 @@
-import type { RedisTransport } from '@org/cache-client';
 import { createCacheClient } from '@org/cache-client';
+import type { RedisTransport } from '@org/cache-client/transports';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Authenticator } from './auth/authenticator.js';

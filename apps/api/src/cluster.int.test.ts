@@ -1,4 +1,5 @@
-import { createCacheClient, type RedisTransport } from '@org/cache-client';
+import { createCacheClient } from '@org/cache-client';
+import type { RedisTransport } from '@org/cache-client/transports';
 import { fixtureLines, type RedisClusterServer, startRedisCluster } from '@org/cache-testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisRateLimiter } from './limits/redis-rate-limiter.js';

@@ -1,4 +1,5 @@
-import { createCacheClient, timestampFromMillis } from '@org/cache-client';
+import { createCacheClient } from '@org/cache-client';
+import { timestampFromMillis } from '@org/cache-core';
 import { freePort, RedisProcess } from '@org/cache-testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SpawnedApi, spawnApi } from './test/spawn-api.js';

@@ -1,5 +1,6 @@
 import http from 'node:http';
-import { type CacheClient, createCacheClient, type RedisTransport } from '@org/cache-client';
+import { type CacheClient, createCacheClient } from '@org/cache-client';
+import type { RedisTransport } from '@org/cache-client/transports';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { Authenticator } from './auth/authenticator.js';

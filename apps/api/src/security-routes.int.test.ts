@@ -3,7 +3,7 @@
  * on the code before the route table (a 500, a silent write, or a wipe of every tenant).
  */
 import { readFileSync } from 'node:fs';
-import type { RedisTransport } from '@org/cache-client';
+import type { RedisTransport } from '@org/cache-client/transports';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Authenticator } from './auth/authenticator.js';

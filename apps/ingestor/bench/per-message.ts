@@ -2,7 +2,7 @@
  * The seed service's way, for comparison: per message, parse and validate, then await HSET of the
  * metadata hash and await EXPIRE, one message at a time; offsets committed once per batch.
  */
-import type { RedisTransport } from '@org/cache-client';
+import type { RedisTransport } from '@org/cache-client/transports';
 import { ValidatedOutput } from '@org/cache-core';
 import type { Kafka } from 'kafkajs';
 

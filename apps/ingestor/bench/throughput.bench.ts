@@ -12,7 +12,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { createCacheClient, type RedisTransport } from '@org/cache-client';
+import { createCacheClient } from '@org/cache-client';
+import type { RedisTransport } from '@org/cache-client/transports';
 import { startKafka, startRedis } from '@org/cache-testkit';
 import { expect, test } from 'vitest';
 import { IngestorProcess } from '../test/child.js';

@@ -1,5 +1,6 @@
 /** A real Redis that requires a password (set after start: the testkit's readiness PING needs none). */
-import { createCacheClient, type RedisTransport } from '@org/cache-client';
+import { createCacheClient } from '@org/cache-client';
+import type { RedisTransport } from '@org/cache-client/transports';
 import { type RedisServer, startRedis } from '@org/cache-testkit';
 
 export const LOCKED_REDIS_PASSWORD = 'the-right-password';

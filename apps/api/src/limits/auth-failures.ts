@@ -1,4 +1,5 @@
-import { type CacheClient, RedisTransport } from '@org/cache-client';
+import type { CacheClient } from '@org/cache-client';
+import { RedisTransport } from '@org/cache-client/transports';
 import { RateLimitError } from '@org/cache-core';
 import type { ApiLimits } from './limits.js';
 import { MemoryRateLimiter, type RateDecision, type RateLimiter } from './rate-limiter.js';

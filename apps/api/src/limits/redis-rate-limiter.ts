@@ -1,4 +1,4 @@
-import { connectionDown } from '@org/cache-client';
+import { connectionDown } from '@org/cache-client/transports';
 import { type KeyScheme, UnavailableError } from '@org/cache-core';
 import type { Cluster, Redis } from 'ioredis';
 import { decide, type RateDecision, type RateLimiter, type RateLimitPolicy } from './rate-limiter.js';

@@ -1,4 +1,4 @@
-import { resilienceOf } from '@org/cache-client';
+import { resilienceOf } from '@org/cache-client/resilience';
 import { HealthStatus } from '@org/cache-core';
 import { z } from 'zod';
 import { defineRoute, named } from '../route-table/route.js';

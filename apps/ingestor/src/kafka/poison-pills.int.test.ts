@@ -4,7 +4,8 @@
  * the group's offset is committed to the end, and the ingestor goes on consuming. A reading stamped
  * in the future does not freeze its device.
  */
-import { createCacheClient, type RedisTransport } from '@org/cache-client';
+import { createCacheClient } from '@org/cache-client';
+import type { RedisTransport } from '@org/cache-client/transports';
 import { createKeyScheme } from '@org/cache-core';
 import type { KafkaHandle, RedisServer } from '@org/cache-testkit';
 import type { Admin, Kafka, Producer } from 'kafkajs';

@@ -3,7 +3,8 @@
  * wrong type (WRONGTYPE in the Lua write) are found by splitting the batch, with a few extra calls;
  * the rest is written. Refused credentials are fatal at once, naming the setting.
  */
-import { type CacheClient, createCacheClient, type RedisTransport } from '@org/cache-client';
+import { type CacheClient, createCacheClient } from '@org/cache-client';
+import type { RedisTransport } from '@org/cache-client/transports';
 import { createKeyScheme, type Reading } from '@org/cache-core';
 import { type RedisServer, startRedis } from '@org/cache-testkit';
 import pino from 'pino';

@@ -33,7 +33,7 @@ describe('redis cluster spread', () => {
     await using client = make();
     const readings = Array.from({ length: 300 }, (_, i) => makeReading(`spread-${i}`, 'T', i));
     await client.upsertReadings(readings);
-    const transport = client.transport as import('@org/cache-client').RedisTransport;
+    const transport = client.transport as import('@org/cache-client/transports').RedisTransport;
     const cluster = transport.redis as import('ioredis').Cluster;
     const perNode = await Promise.all(cluster.nodes('master').map((node) => node.dbsize()));
     expect(perNode).toHaveLength(3);

@@ -3,7 +3,8 @@
  * invalidation after a write by another client (and its delay), a dropped connection of either
  * kind empties it, the byte bound holds, concurrent misses share a round trip.
  */
-import { type CacheClient, createCacheClient, type RedisTransport } from '@org/cache-client';
+import { type CacheClient, createCacheClient } from '@org/cache-client';
+import type { RedisTransport } from '@org/cache-client/transports';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../redis/start-redis.js';

@@ -1,4 +1,5 @@
-import { type CacheClient, type CacheEvent, isEventId } from '@org/cache-client';
+import type { CacheClient, CacheEvent } from '@org/cache-client';
+import { isEventId } from '@org/cache-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeReading } from './reading-factory.js';

@@ -1,14 +1,12 @@
 import {
   type CacheClient,
-  classifyFailure,
   createCacheClient,
   INPUT_BOUNDS,
   isCacheError,
-  mapRedisError,
   type Reading,
-  type RedisTransport,
-  timestampFromMillis,
 } from '@org/cache-client';
+import { mapRedisError, type RedisTransport } from '@org/cache-client/transports';
+import { classifyFailure, timestampFromMillis } from '@org/cache-core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../redis/start-redis.js';

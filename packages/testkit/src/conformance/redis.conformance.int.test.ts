@@ -1,11 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import {
-  createCacheClient,
-  decodeReadingsRecord,
-  timestampFromMillis,
-  timestampToMillis,
-} from '@org/cache-client';
+import { createCacheClient } from '@org/cache-client';
+import { decodeReadingsRecord, timestampFromMillis, timestampToMillis } from '@org/cache-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureReadings } from '../fixtures.js';
 import { type RedisServer, startRedis } from '../redis/start-redis.js';
@@ -45,7 +41,7 @@ describe('redis layout', () => {
   it('keeps the seed metadata hash readable with redis-cli', async () => {
     await using client = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: uniquePrefix() });
     await client.upsertReadings(fixtureReadings());
-    const transport = client.transport as import('@org/cache-client').RedisTransport;
+    const transport = client.transport as import('@org/cache-client/transports').RedisTransport;
     const url = new URL(redis.url);
     const hgetall = async (key: string) => {
       const { stdout } = await run('redis-cli', [
@@ -83,7 +79,7 @@ describe('redis layout', () => {
 
   it('rewrites the whole metadata hash when it vanished behind the cache', async () => {
     await using client = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: uniquePrefix() });
-    const transport = client.transport as import('@org/cache-client').RedisTransport;
+    const transport = client.transport as import('@org/cache-client/transports').RedisTransport;
     const readings = fixtureReadings().filter((r) => r.device_id === '282c02424eed');
     await client.upsertReadings(readings);
     const before = await client.getDeviceMetadata('282c02424eed');

@@ -1,12 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import {
-  type CacheClient,
-  createCacheClient,
-  ErrorCode,
-  isCacheError,
-  resilienceOf,
-} from '@org/cache-client';
+import { type CacheClient, createCacheClient, ErrorCode, isCacheError } from '@org/cache-client';
+import { resilienceOf } from '@org/cache-client/resilience';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReading } from '../conformance/reading-factory.js';
 import { freePort } from '../ports.js';
