@@ -1,4 +1,5 @@
-import { type CacheClient, CacheError, ErrorCode, RedisTransport } from '@org/cache-client';
+import { type CacheClient, CacheError, ErrorCode } from '@org/cache-client';
+import { RedisTransport } from '@org/cache-client/transports';
 
 /** The transport's ioredis handle (standalone or Cluster); ioredis' types without depending on it. */
 type RedisHandle = RedisTransport['redis'];
