@@ -68,11 +68,11 @@ export interface PipelineOptions {
   health?: HealthState;
   staleLog?: StaleReadingLog;
   /**
-   * Before a chunk counts as written (and its offsets may be committed), wait this long for this
-   * many replicas to acknowledge it (`ReplicaWait`). Default (undefined or null): one replica, at
-   * most 1 s, on Redis Cluster; nothing on standalone Redis or the API. `{ replicas: 0 }`: off.
+   * Before a chunk counts as written (and its offsets may be committed), wait up to `timeoutMs`
+   * for `replicas` replicas to acknowledge it (`ReplicaWait`). Unset parts: one replica on Redis
+   * Cluster, none on standalone Redis (never on the API); 1000 ms. `{ replicas: 0 }`: off.
    */
-  replicaWait?: ReplicaWaitSettings | null;
+  replicaWait?: Partial<ReplicaWaitSettings> | null;
 }
 
 /**

@@ -69,19 +69,22 @@ export class ReplicaWait {
   }
 
   /**
-   * The replica wait for a client, or null: `settings` null picks the default (on for Redis
-   * Cluster, off otherwise); `replicas: 0` or a transport that is not Redis is off.
+   * The replica wait for a client, or null. Unset parts take the default: `replicas` 1 on Redis
+   * Cluster and 0 (off) on standalone Redis, `timeoutMs` 1000. `replicas: 0` or a transport that
+   * is not Redis is off.
    */
   static forClient(
     client: CacheClient,
-    settings: ReplicaWaitSettings | null | undefined,
+    settings: Partial<ReplicaWaitSettings> | null | undefined,
     logger?: Logger,
   ): ReplicaWait | null {
     const transport = client.transport;
     if (!(transport instanceof RedisTransport)) return null;
-    const chosen = settings ?? (transport.kind === 'redis-cluster' ? DEFAULT_CLUSTER_REPLICA_WAIT : null);
-    if (!chosen || chosen.replicas <= 0) return null;
-    return new ReplicaWait(transport.redis, transport.kind === 'redis-cluster', chosen, logger);
+    const cluster = transport.kind === 'redis-cluster';
+    const replicas = settings?.replicas ?? (cluster ? DEFAULT_CLUSTER_REPLICA_WAIT.replicas : 0);
+    const timeoutMs = settings?.timeoutMs ?? DEFAULT_CLUSTER_REPLICA_WAIT.timeoutMs;
+    if (replicas <= 0) return null;
+    return new ReplicaWait(transport.redis, cluster, { replicas, timeoutMs }, logger);
   }
 
   async around<T>(write: () => Promise<T>): Promise<T> {
