@@ -14,6 +14,7 @@ import {
   registerValueCodec,
   resolveCodecSettings,
   type ValueCodecSettings,
+  valueCodecOf,
   withPolicyDefaults,
 } from '@org/cache-core';
 import type { Cluster, Redis } from 'ioredis';
@@ -31,8 +32,6 @@ export interface ValueCodecOptions extends ValueCodecSettings {
   policy?: CachePolicy | (() => CachePolicy | null) | null;
 }
 
-const installed = new WeakMap<CacheTransport, true>();
-
 /**
  * Installs the stored-value codec on a memory or Redis transport (the one every client of a
  * deployment must share settings with, the key ring above all): `set` / `setMany` store values
@@ -46,16 +45,20 @@ export function installValueCodec<T extends CacheTransport>(
 ): T {
   if (transport.kind === 'http')
     throw new TypeError('the HTTP transport sends options to the API, which encodes');
-  if (installed.has(transport)) throw new TypeError('a value codec is already installed on this transport');
+  if (valueCodecOf(transport)) throw new TypeError('a value codec is already installed on this transport');
   const settings = resolveCodecSettings(options);
   const timeoutMs = options.strongWriteTimeoutMs ?? 1000;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
     throw new RangeError('strongWriteTimeoutMs must be an integer from 1 to 60000');
   }
-  const currentPolicy =
-    typeof options.policy === 'function'
-      ? options.policy
-      : () => (options.policy as CachePolicy | null) ?? null;
+  // the policy given, else the one attached to the transport (attachCachePolicy), read at each write
+  const given = options.policy;
+  const currentPolicy: () => CachePolicy | null =
+    typeof given === 'function'
+      ? given
+      : given
+        ? () => given
+        : () => cachePolicyOf(transport)?.current ?? null;
   const redis = (transport as unknown as { redis?: Redis | Cluster }).redis;
   const keys = (transport as unknown as { keys?: KeyScheme }).keys;
   const kvGet = transport.kvGet.bind(transport);
@@ -102,7 +105,6 @@ export function installValueCodec<T extends CacheTransport>(
       return recordApplied(out, options);
     });
   };
-  installed.set(transport, true);
   registerValueCodec(transport, {
     encryption: settings.keyRing !== null,
     compressionAlgorithm: settings.compressionAlgorithm,
@@ -113,5 +115,5 @@ export function installValueCodec<T extends CacheTransport>(
 
 /** True when `installValueCodec` ran on this transport. */
 export function hasValueCodec(transport: CacheTransport): boolean {
-  return installed.has(transport);
+  return valueCodecOf(transport) !== undefined;
 }
