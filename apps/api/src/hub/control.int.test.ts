@@ -115,13 +115,17 @@ describe('message hub control (real Redis, real nats-server)', () => {
       subjects.config,
       signControlMessage(
         'config.cache.update',
-        { default_ttl: 120, cache_types: { session: { ttl: 900, consistency: 'strong' } } },
+        {
+          default_ttl: 120,
+          services: { billing: { cache_types: { session: { ttl: 900, consistency: 'strong' } } } },
+        },
         operator.privateKey,
       ),
     );
     expect(update.data).toMatchObject({ status: 'applied', request_event: 'config.cache.update' });
     expect(hub.config.defaultTtlSeconds).toBe(120);
-    expect(hub.config.policy('session')).toEqual({ ttl: 900, consistency: 'strong' });
+    expect(hub.config.policy('billing', 'session')).toEqual({ ttl: 900, consistency: 'strong' });
+    expect(hub.config.policy('other', 'session')).toBeUndefined();
   });
 
   it('refuses unsigned, badly signed, replayed, stale and cross-subject messages, each with a result', async () => {

@@ -20,7 +20,13 @@ describe('control messages', () => {
     ]) {
       expect(ControlActionMessage.parse(action(data)).data).toEqual(data);
     }
-    const update = { default_ttl: 60, cache_types: { session: { ttl: 900, consistency: 'strong' } } };
+    const update = {
+      default_ttl: 60,
+      services: {
+        billing: { cache_types: { session: { ttl: 900, consistency: 'strong' } } },
+        '*': { cache_types: {} },
+      },
+    };
     expect(ConfigUpdateMessage.parse(config(update)).data).toEqual(update);
   });
 
@@ -38,14 +44,22 @@ describe('control messages', () => {
     const many = Object.fromEntries(
       Array.from({ length: 65 }, (_, i) => [`t${i}`, { ttl: 1, consistency: 'eventual' }]),
     );
+    const svc = (cache_types: unknown) => ({ services: { billing: { cache_types } } });
     for (const data of [
       {},
       { default_ttl: -1 },
       { default_ttl: 1e12 },
-      { cache_types: many },
-      { cache_types: { 'bad type': { ttl: 1, consistency: 'strong' } } },
-      { cache_types: { s: { ttl: 1, consistency: 'maybe' } } },
-      JSON.parse('{"cache_types": {"__proto__": {"ttl": 1, "consistency": "strong"}}}'),
+      { cache_types: { s: { ttl: 1, consistency: 'strong' } } },
+      svc(many),
+      svc({ 'bad type': { ttl: 1, consistency: 'strong' } }),
+      svc({ s: { ttl: 1, consistency: 'maybe' } }),
+      svc({ s: { ttl: 1, consistency: 'strong', extra: 1 } }),
+      { services: { 'a}b': { cache_types: {} } } },
+      { services: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`s${i}`, { cache_types: {} }])) },
+      JSON.parse(
+        '{"services": {"billing": {"cache_types": {"__proto__": {"ttl": 1, "consistency": "strong"}}}}}',
+      ),
+      JSON.parse('{"services": {"__proto__": {"cache_types": {}}}}'),
     ]) {
       expect(ConfigUpdateMessage.safeParse(config(data)).success, JSON.stringify(data)).toBe(false);
     }

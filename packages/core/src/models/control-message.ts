@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { assertGlob } from '../glob.js';
 import { assertTenant } from '../ids.js';
 import { INPUT_BOUNDS } from '../input-bounds.js';
+import { CACHE_TYPE_NAME } from '../value-codec/kv-write-options.js';
 import { HUB_EVENTS } from './hub-envelope.js';
 
 /** Bounds of control messages (`control.cache.action`, `config.cache.update`). */
@@ -14,13 +15,14 @@ export const CONTROL_BOUNDS = {
   maxSkewMs: 60_000,
   nonceMinLength: 16,
   nonceMaxLength: 128,
-  /** Cache types in one `config.cache.update`. */
+  /** Services, and cache types per service, in one `config.cache.update`. */
+  maxServices: 64,
   maxCacheTypes: 64,
-  cacheTypeMaxLength: 64,
 } as const;
 
 const NONCE = /^[A-Za-z0-9_-]+$/;
-const CACHE_TYPE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** A cache-type name: the rule of the cache policy file (`CACHE_TYPE_NAME`). */
+const CACHE_TYPE = CACHE_TYPE_NAME;
 
 /** A nonce header value: 16-128 characters of `A-Za-z0-9_-`. */
 export function isControlNonce(value: unknown): value is string {
@@ -83,27 +85,43 @@ export const CacheTypePolicy = z.strictObject({
 });
 export type CacheTypePolicy = z.output<typeof CacheTypePolicy>;
 
-/** What `config.cache.update` sets: the default TTL and/or per cache type policies (replacing those named). */
+const SERVICE = /^(\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/;
+
+/** A record whose raw keys are checked first (zod's record silently drops a `__proto__` key). */
+function boundedRecord<T extends z.ZodType>(keyPattern: RegExp, max: number, value: T, what: string) {
+  return z
+    .unknown()
+    .refine(
+      (r) =>
+        typeof r === 'object' &&
+        r !== null &&
+        !Array.isArray(r) &&
+        Object.keys(r).length <= max &&
+        Object.keys(r).every((k) => keyPattern.test(k)),
+      { message: `at most ${max} ${what} named by ${keyPattern}` },
+    )
+    .pipe(z.record(z.string(), value));
+}
+
+/**
+ * What `config.cache.update` sets: the default TTL and/or, per service (a tenant id, or `*` for
+ * every tenant; the shape of the cache policy file), the policies of the cache types named
+ * (replacing those; other types and services are kept).
+ */
 export const ConfigUpdate = z
   .strictObject({
     default_ttl: ttl.optional(),
-    cache_types: z
-      .unknown()
-      // checked on the raw keys: zod's record silently drops a `__proto__` key
-      .refine(
-        (r) =>
-          typeof r === 'object' &&
-          r !== null &&
-          !Array.isArray(r) &&
-          Object.keys(r).length <= CONTROL_BOUNDS.maxCacheTypes &&
-          Object.keys(r).every((k) => k.length <= CONTROL_BOUNDS.cacheTypeMaxLength && CACHE_TYPE.test(k)),
-        { message: `at most ${CONTROL_BOUNDS.maxCacheTypes} cache types named by ${CACHE_TYPE}` },
-      )
-      .pipe(z.record(z.string(), CacheTypePolicy))
-      .optional(),
+    services: boundedRecord(
+      SERVICE,
+      CONTROL_BOUNDS.maxServices,
+      z.strictObject({
+        cache_types: boundedRecord(CACHE_TYPE, CONTROL_BOUNDS.maxCacheTypes, CacheTypePolicy, 'cache types'),
+      }),
+      'services',
+    ).optional(),
   })
-  .refine((u) => u.default_ttl !== undefined || u.cache_types !== undefined, {
-    message: 'default_ttl or cache_types',
+  .refine((u) => u.default_ttl !== undefined || u.services !== undefined, {
+    message: 'default_ttl or services',
   });
 export type ConfigUpdate = z.output<typeof ConfigUpdate>;
 
