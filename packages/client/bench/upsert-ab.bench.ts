@@ -16,6 +16,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const BATCH = Number(process.env.BENCH_BATCH ?? 10_000);
 const BASELINE = process.env.BENCH_BASELINE;
 const CORRELATION = process.env.BENCH_CORRELATION === '1';
+/** With BENCH_CORRELATION: every per-reading id null (the per-device path without ids to carry). */
+const EMPTY_IDS = process.env.BENCH_CORRELATION_EMPTY === '1';
 
 type Client = {
   upsertReadings(r: unknown[]): Promise<unknown>;
@@ -51,7 +53,9 @@ async function round(
   const ms = { current: 0, baseline: 0 };
   // uuid-sized ids, as producers send them; the call's id has the same size, so a baseline that
   // stores the call's id in every event stores as many bytes
-  const ids = readings.map((_, i) => `${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`);
+  const ids = EMPTY_IDS
+    ? readings.map(() => null)
+    : readings.map((_, i) => `${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`);
   let k = 0;
   for (let i = 0; i < readings.length; i += BATCH, k++) {
     const batch = readings.slice(i, i + BATCH);
