@@ -1,5 +1,7 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { CellCounter, type CounterCell } from './counter-cells.js';
+import { IcdMetrics } from './icd-metrics/icd-metrics.js';
+import { type LookupTotals, NodeSampler } from './icd-metrics/node-sampler.js';
 
 type HistogramChild = { observe(v: number): void };
 
@@ -70,6 +72,10 @@ export class ApiMetrics {
     help: 'Requests refused with 429',
     registers: [this.registry],
   });
+  /** The interface-control document's metrics (`/health/metrics`; also on `/metrics`). */
+  readonly icd: IcdMetrics;
+  readonly #nodeRefreshMs: number;
+  #sampler: NodeSampler | null = null;
   /** By route pattern, then method. */
   readonly #routes = new Map<string, Map<string, RouteMetrics>>();
   /** By tenant label (the configured tenants and `devices`), then result; any other tenant counts as `other`. */
@@ -82,7 +88,18 @@ export class ApiMetrics {
    * every other tenant is counted as `other`, so the series are bounded whatever tenants callers
    * send, and no other tenant name is ever exposed.
    */
-  constructor(options: { defaultMetrics?: boolean; tenants?: readonly string[] } = {}) {
+  constructor(
+    options: {
+      defaultMetrics?: boolean;
+      tenants?: readonly string[];
+      /** How often the ICD metrics read each Redis node's INFO while scraped (s, default 15). */
+      nodeRefreshSeconds?: number;
+      /** The `service` label of `cache_hit_rate` (default `cache-api`). */
+      service?: string;
+    } = {},
+  ) {
+    this.icd = new IcdMetrics(options.service ?? 'cache-api');
+    this.#nodeRefreshMs = Math.max(1, options.nodeRefreshSeconds ?? 15) * 1000;
     if (options.defaultMetrics === true)
       collectDefaultMetrics({ register: this.registry, prefix: 'cache_api_' });
     for (const tenant of [DEVICES_LABEL, ...(options.tenants ?? [])])
@@ -113,6 +130,36 @@ export class ApiMetrics {
     if (hits > 0) cells.hit.inc(hits);
     if (misses > 0) cells.miss.inc(misses);
   }
+
+  /**
+   * The ICD metrics' sampler over this backend (made on the first scrape): `redis` is the
+   * backend's connection (null on the memory store). Scrapes call `touch()` on it.
+   */
+  nodeSampler(redis: ConstructorParameters<typeof NodeSampler>[0]['redis']): NodeSampler {
+    this.#sampler ??= new NodeSampler({
+      metrics: this.icd,
+      redis,
+      lookups: this.#lookupTotals,
+      intervalMs: this.#nodeRefreshMs,
+    });
+    return this.#sampler;
+  }
+
+  /** Stops the ICD metrics' refresh schedule (tests, shutdown). */
+  stop(): void {
+    this.#sampler?.stop();
+  }
+
+  /** The API's own lookup counts by cache type (`devices` reads are `device`, the tenants' `kv`). */
+  readonly #lookupTotals: LookupTotals = async () => {
+    const totals = { device: { hits: 0, misses: 0 }, kv: { hits: 0, misses: 0 } };
+    for (const v of (await this.lookups.get()).values) {
+      const type = v.labels.tenant === DEVICES_LABEL ? totals.device : totals.kv;
+      if (v.labels.result === 'hit') type.hits += v.value;
+      else type.misses += v.value;
+    }
+    return totals;
+  };
 
   #cellsOf(tenant: string): LookupCells {
     return {

@@ -19,10 +19,14 @@ export interface ErrorEnvelope {
   error: {
     code: ErrorCode;
     message: string;
-    details: { key?: string; operation?: string; timestamp: string; request_id?: string } & Record<
-      string,
-      unknown
-    >;
+    details: {
+      key?: string;
+      operation?: string;
+      timestamp: string;
+      request_id?: string;
+      /** The request's `X-Correlation-ID` (its request id when it sent none): the value in logs, events and spans. */
+      correlation_id?: string;
+    } & Record<string, unknown>;
   };
 }
 
@@ -105,6 +109,8 @@ export function errorEnvelope(c: Context<AppEnv>, error: CacheError): ErrorEnvel
   if (operation !== undefined && details.operation === undefined) details.operation = operation;
   const requestId = c.get('requestId');
   if (requestId !== undefined) details.request_id = requestId;
+  const correlationId = c.get('correlationId');
+  if (correlationId !== undefined) details.correlation_id = correlationId;
   const message = backend ? (BACKEND_MESSAGES[error.code] ?? 'internal error') : error.message;
   return { error: { code: error.code, message, details } };
 }
@@ -163,7 +169,13 @@ export function errorHandler(logger: Logger, metrics: ApiMetrics) {
         const now = Date.now();
         if (now - refusedLoggedAt >= 1_000) {
           logger.warn(
-            { code: error.code, reason, requests: refusedSince, request_id: c.get('requestId') },
+            {
+              code: error.code,
+              reason,
+              requests: refusedSince,
+              request_id: c.get('requestId'),
+              correlation_id: c.get('correlationId'),
+            },
             `${BACKEND_MESSAGES[error.code]}: answering 503 at once (${reason})`,
           );
           refusedLoggedAt = now;
@@ -175,6 +187,7 @@ export function errorHandler(logger: Logger, metrics: ApiMetrics) {
       logger.error(
         {
           request_id: c.get('requestId'),
+          correlation_id: c.get('correlationId'),
           code: error.code,
           operation: c.get('operation'),
           err: {

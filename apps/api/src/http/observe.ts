@@ -1,24 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { Context, MiddlewareHandler } from 'hono';
-import { matchedRoutes } from 'hono/route';
+import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../logger.js';
 import type { ApiMetrics, RouteMetrics } from '../metrics.js';
+import { tracing } from '../tracing/state.js';
 import { type AppEnv, requestHeader } from './context.js';
 import { CLIENT_CLOSED_STATUS } from './errors.js';
+import { routeLabel } from './route-label.js';
+import { runTraced } from './trace.js';
 
 /** A caller's request id is kept only when it is short and printable. */
 const SAFE_ID = /^[A-Za-z0-9._:/@+=-]{1,128}$/;
 
-/**
- * The route pattern of the request (`/api/devices/:device_id`), never the raw path (it holds keys):
- * the first matched endpoint, which is the one that answers (or would have, past auth and limits).
- */
-export function routeLabel(c: Context<AppEnv>): string {
-  const set = c.get('route');
-  if (set !== undefined) return set;
-  for (const route of matchedRoutes(c)) if (route.method !== 'ALL') return route.path;
-  return 'unmatched';
-}
+export { routeLabel } from './route-label.js';
 
 /** What `observe` records a request with, bound once per method and route pattern. */
 interface RouteObserver {
@@ -29,7 +22,8 @@ interface RouteObserver {
 
 /**
  * First middleware: takes or makes `X-Request-ID` and `X-Correlation-ID` (which defaults to the
- * request id), echoes both, and after the response records the Prometheus metrics and one JSON
+ * request id), echoes both, runs the request in a span while tracing is on (`runTraced`), and after
+ * the response records the Prometheus metrics and one JSON
  * access-log line (no path, token or value): `request`, or `client closed` (status 499) when the
  * client disconnected before its request was complete.
  */
@@ -59,7 +53,8 @@ export function observe(logger: Logger, metrics: ApiMetrics): MiddlewareHandler<
     c.set('requestId', requestId);
     c.set('correlationId', correlationId);
     c.set('headers', { 'x-request-id': requestId, 'x-correlation-id': correlationId });
-    await next();
+    if (tracing.on) await runTraced(c, next);
+    else await next();
     if (!c.get('responded')) {
       // An answer not built by `respond` (CORS preflight, a library middleware): add the headers now.
       for (const [name, value] of Object.entries(c.get('headers'))) c.res.headers.set(name, value);
@@ -68,13 +63,15 @@ export function observe(logger: Logger, metrics: ApiMetrics): MiddlewareHandler<
     const observer = observerOf(c.req.method, routeLabel(c));
     const status = c.res.status;
     observer.metrics.observe(status, seconds);
+    const operation = c.get('operation');
+    if (operation !== undefined) metrics.icd.observeLatency(operation, seconds);
     if (observer.log.isLevelEnabled('info')) {
       const line: Record<string, unknown> = {
         request_id: requestId,
+        correlation_id: correlationId,
         status,
         ms: Math.round(seconds * 100_000) / 100,
       };
-      if (correlationId !== requestId) line.correlation_id = correlationId;
       const principal = c.get('principal');
       if (principal !== undefined) line.principal = principal.id;
       const tenant = c.get('tenant');

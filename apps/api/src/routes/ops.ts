@@ -1,10 +1,22 @@
+import { RedisTransport } from '@org/cache-client/transports';
 import { respond } from '../http/respond.js';
 import { buildOpenApi } from '../openapi.js';
 import { defineRoute } from '../route-table/route.js';
+import type { RouteDeps } from './deps.js';
 import { DOCS_ASSET_PARAM, DOCS_HEADERS, DOCS_HTML, docsAsset } from './docs-page.js';
 import { OPS_TAG } from './health.js';
 
-/** `/openapi.json`, `/docs` (Swagger UI, every file served by the API itself) and Prometheus `/metrics`. */
+/** The ICD metrics, refreshed (on their schedule, not per scrape) from the backend's Redis nodes. */
+async function icdMetricsText(deps: RouteDeps): Promise<string> {
+  const transport = deps.client.transport;
+  await deps.metrics.nodeSampler(transport instanceof RedisTransport ? transport.redis : null).touch();
+  return deps.metrics.icd.registry.metrics();
+}
+
+/**
+ * `/openapi.json`, `/docs` (Swagger UI, every file served by the API itself), Prometheus `/metrics`
+ * (ours and the ICD's) and `/health/metrics` (the ICD's alone, same scope).
+ */
 export const OPS_ROUTES = [
   defineRoute({
     method: 'GET',
@@ -79,8 +91,29 @@ export const OPS_ROUTES = [
     response: { status: 200, description: 'Prometheus text format', contentType: 'text/plain' },
     envelope: 'plain',
     handler:
-      ({ metrics }) =>
+      (deps) =>
+      async ({ c }) => {
+        const [own, icd] = await Promise.all([deps.metrics.registry.metrics(), icdMetricsText(deps)]);
+        return respond(c, 200, `${own}\n${icd}`, { 'content-type': deps.metrics.registry.contentType });
+      },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/health/metrics',
+    operation: 'icdMetrics',
+    summary:
+      "The interface-control document's metrics (cache_hit_rate, cache_latency, cache_memory_usage, cache_node_status, cache_replication_lag), Prometheus text",
+    tag: OPS_TAG,
+    access: 'metrics:read',
+    tenant: 'none',
+    params: {},
+    response: { status: 200, description: 'Prometheus text format', contentType: 'text/plain' },
+    envelope: 'plain',
+    handler:
+      (deps) =>
       async ({ c }) =>
-        respond(c, 200, await metrics.registry.metrics(), { 'content-type': metrics.registry.contentType }),
+        respond(c, 200, await icdMetricsText(deps), {
+          'content-type': deps.metrics.icd.registry.contentType,
+        }),
   }),
 ];

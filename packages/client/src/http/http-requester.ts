@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import type { Agent } from 'undici';
 import { createHttpPool, type HttpPoolOptions } from '../resilience/http-pool.js';
 import { errorFromEnvelope, errorFromFetchFailure, retryAfterSeconds } from './http-errors.js';
@@ -67,6 +68,9 @@ export class HttpRequester {
     const headers: Record<string, string> = { ...this.#headers };
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     if (call.tenant !== undefined) headers['x-tenant-id'] = call.tenant;
+    // W3C `traceparent` (and `tracestate`) of the caller's active span: a no-op unless the
+    // application registered an OpenTelemetry SDK and propagator.
+    propagation.inject(context.active(), headers);
     const url = this.baseUrl + call.path;
     for (let attempt = 0; ; attempt++) {
       const canRetry = call.idempotent && attempt < this.#retries;
@@ -120,6 +124,7 @@ export class HttpRequester {
   ): Promise<Response> {
     const all: Record<string, string> = { ...this.#headers, accept: 'text/event-stream', ...headers };
     if (tenant !== undefined) all['x-tenant-id'] = tenant;
+    propagation.inject(context.active(), all);
     let response: Response;
     try {
       response = await fetch(this.baseUrl + path, {
