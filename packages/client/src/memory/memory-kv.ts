@@ -1,4 +1,11 @@
-import { type CacheEntry, compileGlob, type JsonValue, LIMITS, markExpired } from '@org/cache-core';
+import {
+  type CacheEntry,
+  compileGlob,
+  decodeUnencrypted,
+  type JsonValue,
+  LIMITS,
+  markExpired,
+} from '@org/cache-core';
 import { decodeCursor, encodeCursor } from '../listing/cursor.js';
 import { scanBudget } from '../listing/device-listing.js';
 import { matchInSlices } from '../listing/match-in-slices.js';
@@ -42,7 +49,8 @@ export class MemoryKv {
         expired.push(i);
         return null;
       }
-      return toEntry(key, e, now);
+      // a compressed (unencrypted) frame reads back for every client, a codec installed or not
+      return decodeUnencrypted(toEntry(key, e, now), tenant);
     });
     return markExpired(entries, expired);
   }

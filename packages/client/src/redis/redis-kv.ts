@@ -1,6 +1,7 @@
 import {
   type CacheEntry,
   compileGlob,
+  decodeUnencrypted,
   type JsonValue,
   type KeyScheme,
   LIMITS,
@@ -63,14 +64,18 @@ export class RedisKv {
         if (gone === 1) expired.push(i);
         return null;
       }
-      return {
-        key,
-        value: JSON.parse(json) as JsonValue,
-        ttl: pttl < 0 ? null : Math.ceil(pttl / 1000),
-        created_at: new Date(Number(created)).toISOString(),
-        expires_at: pttl < 0 ? null : new Date(now + pttl).toISOString(),
-        version: Number(version),
-      };
+      // a compressed (unencrypted) frame reads back for every client, a codec installed or not
+      return decodeUnencrypted(
+        {
+          key,
+          value: JSON.parse(json) as JsonValue,
+          ttl: pttl < 0 ? null : Math.ceil(pttl / 1000),
+          created_at: new Date(Number(created)).toISOString(),
+          expires_at: pttl < 0 ? null : new Date(now + pttl).toISOString(),
+          version: Number(version),
+        },
+        tenant,
+      );
     });
     const hits = entries.filter((e) => e !== null).length;
     this.#hits.record(tenant, hits, entries.length - hits);

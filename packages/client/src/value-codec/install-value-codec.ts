@@ -15,6 +15,7 @@ import {
   resolveCodecSettings,
   type ValueCodecSettings,
   valueCodecOf,
+  wasDecoded,
   withPolicyDefaults,
 } from '@org/cache-core';
 import type { Cluster, Redis } from 'ioredis';
@@ -66,8 +67,11 @@ export function installValueCodec<T extends CacheTransport>(
 
   transport.kvGet = async (tenant, keyList) => {
     const answer = await kvGet(tenant, keyList);
+    // the store decoded unencrypted frames already (wasDecoded); encrypted ones need the key ring
     const decoded = answer.map((e) =>
-      e === null ? null : { ...e, value: decodeStoredValue(e.value, { tenant, key: e.key }, settings) },
+      e === null || wasDecoded(e)
+        ? e
+        : { ...e, value: decodeStoredValue(e.value, { tenant, key: e.key }, settings) },
     );
     return carryExpired(answer, decoded);
   };

@@ -302,3 +302,24 @@ export function decodeStoredValue(
     throw corrupt(place, 'malformed_frame', 'does not hold JSON', error);
   }
 }
+
+const DEFAULT_READER = resolveCodecSettings();
+const decodedEntries = new WeakSet<object>();
+
+/**
+ * What every store does on read, with no settings of its own: a frame that is not encrypted
+ * (compressed, or a plain string that needed framing) is decoded, and the entry is marked so that
+ * a codec installed above does not decode it twice; an encrypted frame is left for the codec that
+ * holds the key ring. Plain values are returned as they are.
+ */
+export function decodeUnencrypted<T extends { key: string; value: JsonValue }>(entry: T, tenant: string): T {
+  if (!isStoredFrame(entry.value) || HEADER.exec(entry.value)?.[3] !== undefined) return entry;
+  const out = { ...entry, value: decodeStoredValue(entry.value, { tenant, key: entry.key }, DEFAULT_READER) };
+  decodedEntries.add(out);
+  return out;
+}
+
+/** True when a store already decoded this entry's frame (`decodeUnencrypted`). */
+export function wasDecoded(entry: object): boolean {
+  return decodedEntries.has(entry);
+}
