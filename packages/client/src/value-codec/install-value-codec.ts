@@ -23,7 +23,10 @@ import type { CacheTransport, KvSetItem, WriteContext } from '../transport.js';
 import { waitForReplica } from './replication.js';
 
 export interface ValueCodecOptions extends ValueCodecSettings {
-  /** How long a `strong` write waits for a replica (ms, default 1000, at most 60000). */
+  /**
+   * How long a `strong` write waits for a replica (ms, default 1000, at most 60000). Keep it below
+   * the client's `timeout` (ioredis `commandTimeout`, default 5 s): a longer WAIT fails with CACHE_005.
+   */
   strongWriteTimeoutMs?: number;
   /**
    * The cache-type policy (or a function answering the current one, for reloads): a write naming
