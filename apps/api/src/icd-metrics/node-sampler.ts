@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { IcdMetrics } from './icd-metrics.js';
 import { type NodeInfo, parseNodeInfo } from './info-parse.js';
 
@@ -31,6 +31,8 @@ export class NodeSampler {
   #previous: Awaited<ReturnType<LookupTotals>> | null = null;
   #known = new Map<string, string>();
   #sampled = false;
+  /** Connections to replicas the backend's client does not hold, by address. */
+  readonly #replicas = new Map<string, Redis>();
 
   constructor(options: NodeSamplerOptions) {
     this.#o = options;
@@ -49,6 +51,36 @@ export class NodeSampler {
   stop(): void {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
+    for (const connection of this.#replicas.values()) connection.disconnect();
+    this.#replicas.clear();
+    this.#sampled = false;
+  }
+
+  /** A connection of the sampler's own to a replica, with the backend's options (password, TLS). */
+  #replicaConnection(address: string): Redis {
+    let connection = this.#replicas.get(address);
+    if (connection === undefined) {
+      const redis = this.#o.redis!;
+      const base: RedisOptions =
+        'nodes' in redis && typeof redis.nodes === 'function'
+          ? ((redis as Cluster).options.redisOptions ?? {})
+          : (redis as Redis).options;
+      const colon = address.lastIndexOf(':');
+      connection = new Redis({
+        ...base,
+        host: address.slice(0, colon),
+        port: Number(address.slice(colon + 1)),
+        db: 0,
+        lazyConnect: false,
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: 0,
+        connectTimeout: this.#o.timeoutMs ?? 2_000,
+        keyPrefix: undefined,
+      });
+      connection.on('error', () => {});
+      this.#replicas.set(address, connection);
+    }
+    return connection;
   }
 
   #tick(): void {
@@ -74,6 +106,27 @@ export class NodeSampler {
     if (redis !== null) {
       const nodes = nodesOf(redis);
       const infos = await Promise.all(nodes.map((n) => this.#info(n.connection)));
+      // replicas the client holds no connection to (ioredis reads from masters): found in their
+      // masters' INFO, read over connections of the sampler's own
+      const listed = new Set(nodes.map((n) => n.address));
+      const extra: NodeConnection[] = [];
+      for (const info of infos)
+        for (const r of info?.replicas ?? [])
+          if (!listed.has(r.address)) {
+            listed.add(r.address);
+            extra.push({
+              address: r.address,
+              role: 'replica',
+              connection: this.#replicaConnection(r.address),
+            });
+          }
+      for (const [address, connection] of this.#replicas)
+        if (!listed.has(address)) {
+          connection.disconnect();
+          this.#replicas.delete(address);
+        }
+      infos.push(...(await Promise.all(extra.map((n) => this.#info(n.connection)))));
+      nodes.push(...extra);
       const byAddress = new Map<string, NodeInfo>();
       const seen = new Map<string, string>();
       nodes.forEach((node, i) => {
