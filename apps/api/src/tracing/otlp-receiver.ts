@@ -29,10 +29,10 @@ type AnyValue = {
   boolValue?: boolean;
   doubleValue?: number;
 };
-const valueOf = (v: AnyValue): string | number | boolean =>
+const plainValue = (v: AnyValue): string | number | boolean =>
   v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue ?? ''));
 const attributesOf = (list: { key: string; value: AnyValue }[] = []) =>
-  Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
+  Object.fromEntries(list.map((a) => [a.key, plainValue(a.value)]));
 
 /**
  * An OTLP/HTTP receiver in the test process (a node:http server on 127.0.0.1): takes
