@@ -2,8 +2,10 @@ import {
   type CacheEntry,
   compileGlob,
   decodeUnencrypted,
+  encryptionNotConfigured,
   type JsonValue,
   type KeyScheme,
+  kvOptionsOf,
   LIMITS,
   markExpired,
   type OutboxSettings,
@@ -22,6 +24,8 @@ import { outboxArgs } from './redis-devices.js';
 type DeleteOperation = 'delete' | 'invalidate' | 'clear';
 
 const DELETE_CHUNK = 500;
+/** The JSON text of an encrypted stored-value frame (see the core's stored-value codec). */
+const ENCRYPTED_FRAME = /^"\uE0C01[nzb]g/;
 
 /** The generic tenant cache in Redis: one hash per entry and a per-tenant key index, one slot per tenant. */
 export class RedisKv {
@@ -83,6 +87,12 @@ export class RedisKv {
   }
 
   async set(tenant: string, items: readonly KvSetItem[], context?: WriteContext): Promise<CacheEntry[]> {
+    // encryption asked for and the value is not an encrypted frame (no codec installed): refused,
+    // never stored as plaintext
+    if (kvOptionsOf(context).encryption) {
+      const plain = items.find((i) => !ENCRYPTED_FRAME.test(i.json));
+      if (plain) throw encryptionNotConfigured(plain.key);
+    }
     const args: (string | number)[] = this.#eventArgs(tenant, context);
     for (const i of items) args.push(i.key, i.json, i.ttl === null ? 0 : Math.round(i.ttl * 1000));
     // Registered on every write, never from a per-process "already registered" memory: another

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { valueCodecOf } from './codec-registry.js';
 import { KvWriteOptions } from './kv-write-options.js';
 
 /** A transport's write context (the client's `WriteContext`): who caused the write. */
@@ -18,11 +19,14 @@ export function kvOptionsOf(context: WriteContextLike | undefined): KvWriteOptio
 
 /**
  * Adds a caller's tenant-cache options (picked from `options`, checked: CACHE_007) to a write
- * context. `CacheClient.set` / `setMany` call it, so every transport receives them.
+ * context. `CacheClient.set` / `setMany` call it, so every transport receives them. Given the
+ * transport, encryption is refused (CACHE_007) unless a codec with a key ring is installed on it
+ * (an HTTP transport forwards it: the server decides).
  */
 export function withKvOptions(
   context: WriteContextLike | undefined,
   options: Partial<Record<keyof KvWriteOptions, unknown>> | undefined,
+  transport?: { kind: string },
 ): KvWriteContext | undefined {
   if (!options) return context;
   const picked = {
@@ -41,5 +45,22 @@ export function withKvOptions(
       details: { field: issue?.path.join('.') },
     });
   }
+  // a store without the value codec cannot encrypt: refused here, never written as plaintext (over
+  // HTTP the server decides)
+  if (
+    parsed.data.encryption &&
+    transport &&
+    transport.kind !== 'http' &&
+    !valueCodecOf(transport)?.encryption
+  ) {
+    throw encryptionNotConfigured();
+  }
   return { ...context, kv: parsed.data };
+}
+
+/** CACHE_007: encryption asked for where no key is configured. */
+export function encryptionNotConfigured(key?: string): ValidationError {
+  return new ValidationError('encryption was asked for, but no encryption key is configured', {
+    details: { ...(key !== undefined && { key }), field: 'encryption', reason: 'encryption_not_configured' },
+  });
 }

@@ -1,6 +1,6 @@
 import { createCacheClient } from '@org/cache-client';
 import type { RedisTransport } from '@org/cache-client/transports';
-import { StoredValueError } from '@org/cache-core';
+import { StoredValueError, withKvOptions } from '@org/cache-core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../redis/start-redis.js';
@@ -45,6 +45,19 @@ describe('redis cluster (a replica per master)', () =>
   ));
 
 describe('encryption at rest on Redis', () => {
+  it('a client without the codec refuses encryption (CACHE_007) and writes nothing', async () => {
+    await using bare = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: uniquePrefix() });
+    const error = await writeWithOptions(bare, 'pay:1', { card: '4111' }, { encryption: true }).catch(
+      (e) => e,
+    );
+    expect(error).toMatchObject({ code: 'CACHE_007', details: { reason: 'encryption_not_configured' } });
+    expect(await bare.get('pay:1')).toBeNull();
+    expect(() => withKvOptions(undefined, { encryption: true }, bare.transport)).toThrow(/no encryption key/);
+    expect(withKvOptions(undefined, { encryption: true }, standalone(true).transport)?.kv).toEqual({
+      encryption: true,
+    });
+  });
+
   it('Redis never holds the plaintext, and a ciphertext copied under another tenant fails to decrypt', async () => {
     const prefix = uniquePrefix();
     await using acme = standalone(true, prefix);
