@@ -1,11 +1,19 @@
-/** The IPC side of a bench server process: `stop` ends it, `cpu` answers its CPU time so far. */
+/** The IPC side of a bench server process: `stop` ends it, `cpu` answers its CPU time so far, `near` its near-cache statistics. */
 export interface CpuReply {
   cpu: NodeJS.CpuUsage;
 }
 
-export function answerBench(stop: () => Promise<void>): void {
+export interface NearReply {
+  near: { hits: number; misses: number; invalidations: number; entries: number; bytes: number } | null;
+}
+
+export function answerBench(
+  stop: () => Promise<void>,
+  nearStats: () => NearReply['near'] = () => null,
+): void {
   process.on('message', (message) => {
     if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() } satisfies CpuReply);
+    if (message === 'near') process.send?.({ near: nearStats() } satisfies NearReply);
     if (message === 'stop') void stop().then(() => process.exit(0));
   });
 }

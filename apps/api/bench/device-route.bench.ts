@@ -9,13 +9,18 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCacheClient, type Reading, timestampFromMillis } from '@org/cache-client';
-import { startRedis } from '@org/cache-testkit';
+import { createCacheClient, type Reading } from '@org/cache-client';
+import { createKeyScheme, timestampFromMillis } from '@org/cache-core';
+import { freePort, startRedis } from '@org/cache-testkit';
 import { it } from 'vitest';
-import type { CpuReply } from './child.js';
+import type { CpuReply, NearReply } from './child.js';
 import type { LoadConfig, LoadResult } from './load-config.js';
 import { combine, type Measured, row, spread } from './report.js';
+import { ensureWebdis, startWebdis, type Webdis } from './webdis.js';
 import { runWrk, wrkAvailable } from './wrk.js';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 100_000);
@@ -34,12 +39,16 @@ const here = (file: string) => fileURLToPath(new URL(`../dist/bench/${file}`, im
  */
 const BASELINE = process.env.BENCH_BASELINE;
 const deviceId = (i: number) => `dev-${String(i).padStart(6, '0')}`;
+/** The near-cache of the second API process (bytes; 0 leaves it out). */
+const NEAR_BYTES = Number(process.env.BENCH_NEAR_CACHE_MAX_BYTES ?? 256 * 1024 * 1024);
+/** Devices rewritten per second during the ingest run (default: every device once a minute; 0 skips it). */
+const INGEST_PER_SECOND = Number(process.env.BENCH_INGEST_PER_SECOND ?? Math.round(DEVICES / 60));
 
-function reading(i: number): Reading {
+function reading(i: number, stampMs = Date.UTC(2025, 5, 25, 8) + i): Reading {
   return {
     device_id: deviceId(i),
     index: 'T',
-    timestamp: timestampFromMillis(Date.UTC(2025, 5, 25, 8) + i),
+    timestamp: timestampFromMillis(stampMs),
     request_id: `req-${i}`,
     values: [20 + (i % 100) / 10],
     labels: ['T_int'],
@@ -110,20 +119,89 @@ async function cpuOf(server: ChildProcess): Promise<number> {
   return cpu.user + cpu.system;
 }
 
-async function measure(server: ChildProcess, config: LoadConfig): Promise<Measured> {
-  const before = await cpuOf(server);
-  const result = await load(config);
-  const used = (await cpuOf(server)) - before;
+/** A target of the load: where it listens and how to read its server's CPU time (µs). */
+interface Target {
+  name: string;
+  config: LoadConfig;
+  cpu: () => Promise<number>;
+}
+
+async function measure(target: Target, seconds: number): Promise<Measured> {
+  const before = await target.cpu();
+  const result = await load({ ...target.config, duration: seconds });
+  const used = (await target.cpu()) - before;
   return { ...result, serverCpuUsPerRequest: used / Math.max(1, result.total) };
+}
+
+/** CPU time (user + system, µs) of a process that is not ours to ask (webdis), from /proc. */
+function procCpu(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // clock ticks at USER_HZ 100
+}
+
+async function nearOf(server: ChildProcess): Promise<NearReply['near']> {
+  const reply = new Promise<NearReply>((resolve) => {
+    const onMessage = (m: unknown) => {
+      if (typeof m === 'object' && m !== null && 'near' in m) {
+        server.off('message', onMessage);
+        resolve(m as NearReply);
+      }
+    };
+    server.on('message', onMessage);
+  });
+  server.send('near');
+  return (await reply).near;
+}
+
+/** Rounds of every target, the order rotated each round so none always follows another. */
+async function rounds(targets: Target[], count: number, seconds: number): Promise<Map<string, Measured[]>> {
+  const out = new Map<string, Measured[]>(targets.map((t) => [t.name, []]));
+  for (let r = 0; r < count; r++) {
+    for (let k = 0; k < targets.length; k++) {
+      const target = targets[(r + k) % targets.length]!;
+      out.get(target.name)!.push(await measure(target, seconds));
+    }
+  }
+  return out;
+}
+
+/** Rewrites `perSecond` devices a second (a new timestamp each), in 10 steps a second, until stopped. */
+function startIngest(url: string, prefix: string, perSecond: number): { stop(): Promise<number> } {
+  const writer = createCacheClient({ transport: 'redis', url, keyPrefix: prefix });
+  let next = 0;
+  let written = 0;
+  let stopped = false;
+  const perStep = Math.max(1, Math.round(perSecond / 10));
+  const run = (async () => {
+    const started = performance.now();
+    for (let step = 0; !stopped; step++) {
+      const batch = Array.from({ length: perStep }, () => {
+        const i = next++ % DEVICES;
+        return reading(i, Date.UTC(2025, 5, 26) + next);
+      });
+      await writer.upsertReadings(batch);
+      written += batch.length;
+      const due = started + (step + 1) * 100;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await run;
+      await writer.close();
+      return written;
+    },
+  };
 }
 
 async function main(): Promise<void> {
   const redis = await startRedis();
   const prefix = `bench-${process.pid}:`;
   const token = randomBytes(24).toString('base64url');
-  let api: ChildProcess | undefined;
-  let baseline: ChildProcess | undefined;
-  let bare: ChildProcess | undefined;
+  const children: ChildProcess[] = [];
+  let webdis: Webdis | undefined;
   try {
     process.stdout.write(`seeding ${DEVICES} devices into ${redis.url} ... `);
     const seeder = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: prefix });
@@ -147,95 +225,137 @@ async function main(): Promise<void> {
       RATE_LIMIT_REQUESTS: '1000000000',
       NODE_ENV: 'production',
     };
-    const apiChild = await startChild('bench-server.js', apiEnv);
-    api = apiChild.child;
-    const baselineChild = BASELINE
-      ? await startChild(`${BASELINE.replace(/\/$/, '')}/bench/bench-server.js`, apiEnv)
-      : undefined;
-    baseline = baselineChild?.child;
-    const bareChild = await startChild('bare-server.js', { NODE_ENV: 'production' });
-    bare = bareChild.child;
-
-    const device: LoadConfig = {
-      url: `http://127.0.0.1:${apiChild.port}`,
+    const targets: Target[] = [];
+    const ipcTarget = (name: string, child: ChildProcess, config: LoadConfig): Target => {
+      children.push(child);
+      return { name, config, cpu: () => cpuOf(child) };
+    };
+    const device = (port: number): LoadConfig => ({
+      url: `http://127.0.0.1:${port}`,
       pathPrefix: '/api/devices/',
       devices: DEVICES,
       connections: CONNECTIONS,
       duration: DURATION,
       token,
-    };
-    const ceiling: LoadConfig = {
-      ...device,
-      url: `http://127.0.0.1:${bareChild.port}`,
-      pathPrefix: '/bare/',
-      token: undefined,
-    };
-
-    const old: LoadConfig | undefined = baselineChild && {
-      ...device,
-      url: `http://127.0.0.1:${baselineChild.port}`,
-    };
-    console.log(`warming up (${WARMUP} s each) ...`);
-    await load({ ...device, duration: WARMUP });
-    if (old) await load({ ...old, duration: WARMUP });
-    await load({ ...ceiling, duration: WARMUP });
-    console.log(
-      `measuring with ${GENERATOR}: ${CONNECTIONS} connections, ${DURATION} s each in ${ROUNDS} alternating rounds, random ids of ${DEVICES} devices`,
+    });
+    const api = await startChild('bench-server.js', apiEnv);
+    targets.push(ipcTarget('api', api.child, device(api.port)));
+    let near: ChildProcess | undefined;
+    if (NEAR_BYTES > 0) {
+      const n = await startChild('bench-server.js', {
+        ...apiEnv,
+        BENCH_NEAR_CACHE_MAX_BYTES: String(NEAR_BYTES),
+      });
+      near = n.child;
+      targets.push(ipcTarget('api+near-cache', n.child, device(n.port)));
+    }
+    if (BASELINE) {
+      const b = await startChild(`${BASELINE.replace(/\/$/, '')}/bench/bench-server.js`, apiEnv);
+      targets.push(ipcTarget('baseline', b.child, device(b.port)));
+    }
+    const bare = await startChild('bare-server.js', { NODE_ENV: 'production' });
+    targets.push(
+      ipcTarget('bare', bare.child, { ...device(bare.port), pathPrefix: '/bare/', token: undefined }),
     );
-    const deviceRounds: Measured[] = [];
-    const baselineRounds: Measured[] = [];
-    const bareRounds: Measured[] = [];
-    const roundSeconds = DURATION / ROUNDS;
-    for (let r = 0; r < ROUNDS; r++) {
-      // Alternate which API build goes first, so neither always follows the bare route.
-      if (old && baseline && r % 2 === 1)
-        baselineRounds.push(await measure(baseline, { ...old, duration: roundSeconds }));
-      deviceRounds.push(await measure(api, { ...device, duration: roundSeconds }));
-      if (old && baseline && r % 2 === 0)
-        baselineRounds.push(await measure(baseline, { ...old, duration: roundSeconds }));
-      bareRounds.push(await measure(bare, { ...ceiling, duration: roundSeconds }));
-    }
-    const deviceResult = combine(deviceRounds);
-    const bareResult = combine(bareRounds);
-    const limited = (process.env.BENCH_RATE_LIMIT ?? 'true') === 'true' ? ', rate limit' : '';
-    const ratios = deviceRounds.map((d, r) => d.requestsPerSecond / bareRounds[r]!.requestsPerSecond);
-    for (let r = 0; r < ROUNDS; r++) {
-      console.log(row(`  round ${r + 1}: device`, deviceRounds[r]!));
-      console.log(row(`  round ${r + 1}: bare`, bareRounds[r]!));
-    }
-    console.log(row(`GET /api/devices/{id} (auth, logs, metrics${limited})`, deviceResult));
-    console.log(row('GET /bare/{id} (bare Hono)', bareResult));
-    const ratio = deviceResult.requestsPerSecond / bareResult.requestsPerSecond;
-    console.log(`ratio device/bare: ${(ratio * 100).toFixed(0)}% (per round: ${spread(ratios)})`);
-    let cpuVsBaseline: number | undefined;
-    if (baselineRounds.length > 0) {
-      const baselineResult = combine(baselineRounds);
-      for (let r = 0; r < ROUNDS; r++) console.log(row(`  round ${r + 1}: baseline`, baselineRounds[r]!));
-      console.log(row(`baseline build (${BASELINE})`, baselineResult));
-      cpuVsBaseline = deviceResult.serverCpuUsPerRequest / baselineResult.serverCpuUsPerRequest;
-      const perRound = deviceRounds.map(
-        (d, r) => d.serverCpuUsPerRequest / baselineRounds[r]!.serverCpuUsPerRequest,
+    const noWebdis =
+      GENERATOR === 'wrk' ? ensureWebdis() : 'webdis needs the wrk load generator (a path per key)';
+    if (noWebdis === null) {
+      webdis = await startWebdis(redis.url, await freePort());
+      const keys = createKeyScheme(prefix);
+      const pathsFile = join(tmpdir(), `bench-webdis-paths-${process.pid}.txt`);
+      writeFileSync(
+        pathsFile,
+        Array.from({ length: DEVICES }, (_, i) => encodeURIComponent(keys.deviceMetadata(deviceId(i)))).join(
+          '\n',
+        ),
       );
+      const webdisPid = webdis.pid;
+      targets.push({
+        name: 'webdis',
+        config: { ...device(webdis.port), pathPrefix: '/HGETALL/', token: undefined, pathsFile },
+        cpu: async () => (webdisPid ? procCpu(webdisPid) : 0),
+      });
+    } else console.log(`webdis skipped: ${noWebdis}`);
+
+    console.log(
+      `load: ${(await import('node:os'))
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (1, 5, 15 min)`,
+    );
+    console.log(`warming up (${WARMUP} s each) ...`);
+    for (const t of targets) await measure(t, WARMUP);
+    console.log(
+      `measuring with ${GENERATOR}: ${CONNECTIONS} connections, ${DURATION} s each in ${ROUNDS} rotating rounds, random ids of ${DEVICES} devices`,
+    );
+    const report = (results: Map<string, Measured[]>, label: string) => {
+      const combined = new Map([...results].map(([name, r]) => [name, combine(r)]));
+      for (const [name, r] of combined) console.log(row(`${label}${name}`, r));
+      const ref = results.get('webdis') ?? results.get('bare')!;
+      const refName = results.has('webdis') ? 'webdis' : 'bare';
+      for (const [name, r] of results) {
+        if (name === refName) continue;
+        const ratios = r.map((m, k) => m.requestsPerSecond / ref[k]!.requestsPerSecond);
+        const p99 = combined.get(name)!.p99 / combined.get(refName)!.p99;
+        console.log(
+          `  ${name}/${refName}: req/s ${((combined.get(name)!.requestsPerSecond / combined.get(refName)!.requestsPerSecond) * 100).toFixed(0)}% (per round: ${spread(ratios)}), p99 ${p99.toFixed(2)}x`,
+        );
+      }
+      return combined;
+    };
+    const nearBefore = near ? await nearOf(near) : null;
+    const quiet = await rounds(targets, ROUNDS, DURATION / ROUNDS);
+    const nearAfter = near ? await nearOf(near) : null;
+    const quietSummary = report(quiet, '');
+    const hitRate = (a: NearReply['near'], b: NearReply['near']) =>
+      a && b ? (b.hits - a.hits) / Math.max(1, b.hits - a.hits + b.misses - a.misses) : null;
+    if (nearAfter) {
       console.log(
-        `server CPU per request, this build / baseline: ${(cpuVsBaseline * 100).toFixed(1)}% (per round: ${spread(perRound)})`,
+        `near-cache: hit rate ${((hitRate(nearBefore, nearAfter) ?? 0) * 100).toFixed(1)}%, ${nearAfter.entries} entries, ${(nearAfter.bytes / 1024 ** 2).toFixed(1)} MiB`,
       );
+    }
+    let ingestSummary: Map<string, Measured> | undefined;
+    let ingestHitRate: number | null = null;
+    if (INGEST_PER_SECOND > 0) {
+      console.log(
+        `with a concurrent ingest rewriting ${INGEST_PER_SECOND} devices/s (each device about once a minute):`,
+      );
+      const ingest = startIngest(redis.url, prefix, INGEST_PER_SECOND);
+      const busy = targets.filter((t) => t.name !== 'bare');
+      const before = near ? await nearOf(near) : null;
+      const started = performance.now();
+      const results = await rounds(busy, ROUNDS, DURATION / ROUNDS);
+      const after = near ? await nearOf(near) : null;
+      const written = await ingest.stop();
+      console.log(
+        `  ingest wrote ${(written / ((performance.now() - started) / 1000)).toFixed(0)} devices/s`,
+      );
+      ingestSummary = report(results, 'ingest: ');
+      ingestHitRate = hitRate(before, after);
+      if (after) {
+        console.log(
+          `  near-cache under ingest: hit rate ${((ingestHitRate ?? 0) * 100).toFixed(1)}%, invalidations ${after.invalidations - before!.invalidations}`,
+        );
+      }
     }
     console.log(
       JSON.stringify({
         generator: GENERATOR,
-        device: deviceResult,
-        bare: bareResult,
-        ratio,
-        roundRatios: ratios,
-        cpuVsBaseline,
+        quiet: Object.fromEntries(quietSummary),
+        ingest: ingestSummary && Object.fromEntries(ingestSummary),
+        hitRate: hitRate(nearBefore, nearAfter),
+        ingestHitRate,
       }),
     );
   } finally {
-    if (api) await stopChild(api);
-    if (baseline) await stopChild(baseline);
-    if (bare) await stopChild(bare);
+    for (const child of children) await stopChild(child);
+    await webdis?.stop();
     await redis.stop();
   }
 }
 
-it('GET /api/devices/{id} against a bare Hono route', main, 600_000);
+it(
+  'GET /api/devices/{id}: webdis, the API with and without its near-cache, a bare Hono route',
+  main,
+  900_000,
+);

@@ -6,6 +6,8 @@ export interface LoadConfig {
   connections: number;
   duration: number;
   token?: string;
+  /** A file of request paths (after `pathPrefix`), one per line, instead of `dev-%06d` ids (wrk only). */
+  pathsFile?: string;
 }
 
 export interface LoadResult {

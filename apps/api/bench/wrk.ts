@@ -9,19 +9,27 @@ import { join } from 'node:path';
 import type { LoadConfig, LoadResult } from './load-config.js';
 
 /**
- * GET `${prefix}${random id}` with the ids of `deviceId()` (`dev-%06d`); the bearer token comes
+ * GET `${prefix}${random id}` with the ids of `deviceId()` (`dev-%06d`), or `${prefix}${random line}`
+ * of `pathsFile` (webdis: a Redis key per line, URL-encoded); the bearer token comes
  * from the environment, not the command line. `done` prints one JSON line (latencies in µs).
  */
 const SCRIPT = `
 local prefix, devices = "/", 1
 local headers = {}
+local paths = nil
 function init(args)
   prefix, devices = args[1], tonumber(args[2])
+  if args[3] and args[3] ~= "" then
+    paths = {}
+    for line in io.lines(args[3]) do paths[#paths + 1] = line end
+    devices = #paths
+  end
   local token = os.getenv("WRK_BEARER_TOKEN")
   if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
   math.randomseed(os.time())
 end
 function request()
+  if paths then return wrk.format("GET", prefix .. paths[math.random(1, devices)], headers) end
   return wrk.format("GET", prefix .. string.format("dev-%06d", math.random(0, devices - 1)), headers)
 end
 function done(summary, latency, requests)
@@ -70,6 +78,7 @@ export async function runWrk(config: LoadConfig): Promise<LoadResult> {
       '--',
       config.pathPrefix,
       String(config.devices),
+      config.pathsFile ?? '',
     ];
     const child = spawn('wrk', args, {
       env: { ...process.env, WRK_BEARER_TOKEN: config.token ?? '' },
