@@ -53,9 +53,8 @@ describe('encryption at rest on Redis', () => {
     expect(error).toMatchObject({ code: 'CACHE_007', details: { reason: 'encryption_not_configured' } });
     expect(await bare.get('pay:1')).toBeNull();
     expect(() => withKvOptions(undefined, { encryption: true }, bare.transport)).toThrow(/no encryption key/);
-    expect(withKvOptions(undefined, { encryption: true }, standalone(true).transport)?.kv).toEqual({
-      encryption: true,
-    });
+    await using keyed = standalone(true);
+    expect(withKvOptions(undefined, { encryption: true }, keyed.transport)?.kv).toEqual({ encryption: true });
   });
 
   it('Redis never holds the plaintext, and a ciphertext copied under another tenant fails to decrypt', async () => {
