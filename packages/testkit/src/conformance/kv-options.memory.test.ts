@@ -3,9 +3,11 @@ import {
   appliedOptionsOf,
   attachCachePolicy,
   CachePolicySource,
+  type JsonValue,
   parseCachePolicy,
   ValidationError,
 } from '@org/cache-core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { withCodec } from './kv-options-codec.js';
 import { kvOptionsSuite, writeWithOptions } from './kv-options-suite.js';
@@ -43,6 +45,32 @@ describe('cache-type policy on a direct client', () => {
     });
     await expect(writeWithOptions(client, 'x', 1, { cacheType: 'nope' })).rejects.toBeInstanceOf(
       ValidationError,
+    );
+  });
+});
+
+describe('any value, any options, through a store', () => {
+  it('reads back what was written, and answers what it applied', async () => {
+    await using client = withCodec(createCacheClient({ transport: 'memory' }), true);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.jsonValue({ maxDepth: 5 }),
+        fc.record(
+          {
+            compression: fc.boolean(),
+            encryption: fc.boolean(),
+            consistency: fc.constantFrom('strong' as const, 'eventual' as const),
+          },
+          { requiredKeys: [] },
+        ),
+        async (raw, options) => {
+          const value = JSON.parse(JSON.stringify(raw)) as JsonValue;
+          const entry = await writeWithOptions(client, 'k', value, options);
+          expect((await client.get('k'))?.value).toEqual(value);
+          expect(appliedOptionsOf(entry)?.encryption).toBe(options.encryption ? 'aes-256-gcm' : 'none');
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
