@@ -6,6 +6,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { loadDemoData } from './demo-data.js';
 import type { ApiEnv } from './env.js';
 import type { AppEnv } from './http/context.js';
+import { type HubRunner, hubSettingsOf, runHub } from './hub/index.js';
 import { authFailureGuard } from './limits/auth-failures.js';
 import type { ApiLimits } from './limits/limits.js';
 import type { Logger } from './logger.js';
@@ -57,6 +58,8 @@ export interface Bootstrapped {
   auth: Authenticator;
   backend: Backend['kind'];
   demoDevices: number;
+  /** The message hub when NATS is configured (stop it before closing the client). */
+  hub: HubRunner | null;
 }
 
 /** Everything the server needs, built from the env (logs what it chose). */
@@ -109,15 +112,21 @@ export async function bootstrap(
         'Fine on a laptop; never expose this server.',
     );
   }
+  const metrics = new ApiMetrics({ defaultMetrics: true, tenants: env.METRICS_TENANTS });
   const app = createApp({
     client,
     auth,
     logger,
-    metrics: new ApiMetrics({ defaultMetrics: true, tenants: env.METRICS_TENANTS }),
+    metrics,
     limits,
     corsOrigins: env.CORS_ORIGINS,
     docsPublic: env.API_DOCS_PUBLIC,
     isDraining,
   });
-  return { app, client, auth, backend: kind, demoDevices };
+  const hubSettings = hubSettingsOf(env);
+  const hub = hubSettings
+    ? runHub({ client, settings: hubSettings, logger, reload: () => auth.reload() })
+    : null;
+  if (!hubSettings) logger.info('message hub off (no NATS_URL, or ENABLE_NATS=false)');
+  return { app, client, auth, backend: kind, demoDevices, hub };
 }

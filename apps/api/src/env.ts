@@ -9,6 +9,7 @@ import {
 import { checkCommonSettings, commonSettingsShape, presentVariables } from '@org/service-kit';
 import { z } from 'zod';
 import { parseTokenList, type StaticToken } from './auth/token-config.js';
+import { checkHubEnv, HUB_ENV_SHAPE } from './hub/hub-settings.js';
 
 const MiB = 1024 * 1024;
 
@@ -95,9 +96,12 @@ export const ApiEnv = z
     /** Preload the sample devices into the embedded store (default true; never with Redis). */
     DEMO_DATA: envBoolean.optional(),
     SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
+    /** The message hub (NATS JetStream): see the README's 'Message hub (NATS)'. */
+    ...HUB_ENV_SHAPE,
   })
   .superRefine((env, ctx) => {
     checkCommonSettings(env, ctx);
+    checkHubEnv(env, ctx);
     env.METRICS_TENANTS.forEach((tenant, i) => {
       if (!isTenant(tenant))
         ctx.addIssue({ code: 'custom', path: ['METRICS_TENANTS', i], message: 'not a valid tenant id' });

@@ -23,7 +23,7 @@ describe('the cache-api binary', () => {
     const messages = api.logs.map((l) => String(l.msg));
     expect(messages.some((m) => m.includes('embedded in-memory store'))).toBe(true);
     const warning = api.logs.find((l) => String(l.msg).includes('AUTHENTICATION IS OFF'));
-    expect(warning?.level).toBe(40);
+    expect(warning?.level).toBe('warn');
     api.child.kill('SIGTERM');
     expect(await api.exited).toBe(0);
     expect(api.logs.some((l) => l.msg === 'stopped')).toBe(true);

@@ -14,7 +14,7 @@ export interface RunningApi {
 /** Starts the API from a parsed env and returns once it listens. */
 export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi> {
   let draining = false;
-  const { app, client, auth, backend } = await bootstrap(env, logger, () => draining);
+  const { app, client, auth, backend, hub } = await bootstrap(env, logger, () => draining);
   const server = serve({ fetch: app.fetch, hostname: env.API_HOST, port: env.API_PORT });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -46,6 +46,7 @@ export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi>
       }, env.SHUTDOWN_TIMEOUT_MS);
       await closed;
       clearTimeout(timer);
+      await hub?.stop();
       await client.close();
     })();
     return closing;
@@ -65,7 +66,7 @@ export async function main(source: Record<string, string | undefined> = process.
     }
     throw error;
   }
-  const logger = createLogger(env.LOG_LEVEL);
+  const logger = createLogger(env.LOG_LEVEL, undefined, env.LOG_FORMAT);
   if (!env.API_ENABLED) {
     logger.info('API_ENABLED=false: the API is disabled, exiting');
     flushLogger(logger);

@@ -54,7 +54,7 @@ export async function runOneShot(
   errors: ErrorSink,
   body: (run: OneShotRun) => Promise<object>,
 ): Promise<number> {
-  const logger = options.logger ?? createLogger(config.logLevel, 2);
+  const logger = options.logger ?? createLogger(config.logLevel, 2, config.logFormat);
   const client = oneShotClient(config, options.apiUrl, logger);
   const abort = new AbortController();
   const onSignal = () => abort.abort();

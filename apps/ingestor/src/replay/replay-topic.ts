@@ -22,7 +22,7 @@ export async function replayErrorTopic(
   config: IngestorConfig,
   options: { codes: ReadonlySet<string> | null; apiUrl?: string },
 ): Promise<number> {
-  const logger = createLogger(config.logLevel, 2);
+  const logger = createLogger(config.logLevel, 2, config.logFormat);
   const kafka = createKafka(config.kafka, logger);
   const sink = new KafkaErrorSink(kafka, config.kafka.errorTopic);
   return runOneShot(
