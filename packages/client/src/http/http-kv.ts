@@ -45,6 +45,8 @@ interface V2Envelope<T> {
 interface BatchItem {
   key: string;
   found: boolean;
+  /** get: the key expired (CACHE_002) rather than never existed. */
+  expired?: boolean;
   data?: JsonValue;
   metadata?: EntryMetadata;
 }
@@ -101,10 +103,11 @@ export class HttpKv {
         }),
       ),
     );
-    return parts.flatMap((p) =>
-      p.data.items.map((i) =>
-        i.found && i.metadata ? toEntry(i.key, i.data as JsonValue, i.metadata) : null,
-      ),
+    const items = parts.flatMap((p) => p.data.items);
+    const expired = items.flatMap((i, n) => (i.expired ? [n] : []));
+    return markExpired(
+      items.map((i) => (i.found && i.metadata ? toEntry(i.key, i.data as JsonValue, i.metadata) : null)),
+      expired,
     );
   }
 

@@ -135,6 +135,8 @@ export function kvOptionsSuite(
       expect([expired, never]).toEqual([[null], [null]]);
       expect(isExpiredAt(expired, 0)).toBe(true);
       expect(isExpiredAt(never, 0)).toBe(false);
+      const both = await client.transport.kvGet(client.tenant, ['never', 'short']);
+      expect([isExpiredAt(both, 0), isExpiredAt(both, 1)]).toEqual([false, true]);
       expect(await client.get('short')).toBeNull();
     });
   });
