@@ -20,6 +20,8 @@ import { registerRoutes } from './route-table/registrar.js';
 import type { AnyRoute } from './route-table/route.js';
 import { API_ROUTES } from './route-table/table.js';
 import type { RouteDeps } from './routes/deps.js';
+import { tracing } from './tracing/state.js';
+import { traceClient } from './tracing/traced-client.js';
 
 export const API_VERSION = '0.1.0';
 
@@ -58,7 +60,8 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   const metrics = options.metrics ?? new ApiMetrics();
   const auth = options.auth ?? Authenticator.open();
   const deps: RouteDeps = {
-    client: options.client,
+    // one span per client call while tracing is on (`startTracing` ran first); the transport stays the same object
+    client: tracing.on ? traceClient(options.client) : options.client,
     auth,
     limits,
     logger,

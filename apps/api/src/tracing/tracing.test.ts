@@ -10,7 +10,6 @@ import { type OtlpReceiver, startOtlpReceiver } from './otlp-receiver.js';
 import { parseTracingEnv, tracingEnvShape, tracingSettingsOf } from './settings.js';
 import { startTracing, type TracingHandle } from './start-tracing.js';
 import { tracing } from './state.js';
-import { traceClient } from './traced-client.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_ID = '00f067aa0ba902b7';
@@ -39,7 +38,8 @@ beforeAll(async () => {
       },
     }),
   );
-  served = await serveApp({ client: traceClient(client), logger, limits: { rateLimit: null } });
+  // createApp wraps the client in spans itself: tracing is on
+  served = await serveApp({ client, logger, limits: { rateLimit: null } });
 });
 afterAll(async () => {
   await served?.stop();
