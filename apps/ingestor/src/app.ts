@@ -59,6 +59,7 @@ export async function startIngestor(config: IngestorConfig, options: StartOption
     maxMessageBytes: config.batch.maxMessageBytes,
     maxFutureSkewMs: config.bounds.maxFutureSkewMs,
     retry: config.retry,
+    replicaWait: config.redisWait,
     logger,
     metrics,
     health,

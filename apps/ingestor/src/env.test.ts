@@ -29,6 +29,21 @@ describe('loadConfig', () => {
     expect(c.batch.maxMessageBytes).toBe(1024 * 1024);
   });
 
+  test('REDIS_WAIT_*: unset replicas leave the deployment default; bounds refused with the name', () => {
+    expect(loadConfig({}).redisWait).toEqual({ timeoutMs: 1_000 });
+    expect(loadConfig({ REDIS_WAIT_REPLICAS: '0', REDIS_WAIT_TIMEOUT_MS: '250' }).redisWait).toEqual({
+      replicas: 0,
+      timeoutMs: 250,
+    });
+    for (const bad of [
+      { REDIS_WAIT_REPLICAS: '6' },
+      { REDIS_WAIT_REPLICAS: '-1' },
+      { REDIS_WAIT_TIMEOUT_MS: '0' },
+    ]) {
+      expect(() => loadConfig(bad)).toThrow(new RegExp(Object.keys(bad)[0]!));
+    }
+  });
+
   test('reads every variable', () => {
     const c = loadConfig({
       KAFKA_BOOTSTRAP_SERVERS: 'k1:19092, k2',

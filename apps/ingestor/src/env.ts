@@ -61,6 +61,10 @@ const EnvSchema = z
     REDIS_HOST: z.string().trim().min(1).default('redis'),
     REDIS_PORT: int(1, 65_535).default(6379),
     REDIS_DB: int(0, 15).default(0),
+    /** Replicas that must acknowledge each chunk (Redis WAIT) before its offsets are committed; default 1 on Cluster, 0 standalone. */
+    REDIS_WAIT_REPLICAS: int(0, 5).optional(),
+    /** Longest wait for them (ms); past it the chunk is committed anyway and a shortfall is logged. */
+    REDIS_WAIT_TIMEOUT_MS: int(1, 60_000).default(1_000),
     /** Messages written to Redis (and committed) together; a Kafka batch is split into such chunks. */
     INGEST_BATCH_MAX_MESSAGES: int(1, 100_000).default(5_000),
     /** Larger message values go to the error topic unread; at most core's bound (a reading checks it too). */
@@ -115,6 +119,8 @@ export interface IngestorConfig {
   /** Clock-skew policy: how far into the future a reading may be stamped (ms). */
   bounds: { maxFutureSkewMs: number };
   retry: { initialDelayMs: number; maxDelayMs: number };
+  /** Replica acknowledgement per chunk (unset replicas: the default for the deployment). */
+  redisWait: { replicas?: number; timeoutMs: number };
   health: { host: string; port: number };
   /** Token for the REST API when the file mode writes through it. */
   apiToken?: string;
@@ -163,6 +169,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     batch: { maxMessages: e.INGEST_BATCH_MAX_MESSAGES, maxMessageBytes: e.INGEST_MAX_MESSAGE_BYTES },
     bounds: { maxFutureSkewMs: e.MAX_FUTURE_SKEW * 1000 },
     retry: { initialDelayMs: e.RETRY_INITIAL_DELAY_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS },
+    redisWait: {
+      ...(e.REDIS_WAIT_REPLICAS === undefined ? {} : { replicas: e.REDIS_WAIT_REPLICAS }),
+      timeoutMs: e.REDIS_WAIT_TIMEOUT_MS,
+    },
     health: { host: e.HEALTH_HOST, port: e.HEALTH_PORT },
     apiToken: e.CACHE_API_TOKEN,
     logLevel: e.LOG_LEVEL,
