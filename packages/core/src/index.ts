@@ -18,3 +18,4 @@ export * from './models/validated-output.js';
 export * from './readings-record.js';
 export * from './timestamp.js';
 export * from './value-codec/index.js';
+export * from './control-signing.js';
