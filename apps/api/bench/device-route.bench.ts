@@ -224,6 +224,8 @@ async function main(): Promise<void> {
       RATE_LIMIT_ENABLED: process.env.BENCH_RATE_LIMIT ?? 'true',
       RATE_LIMIT_REQUESTS: '1000000000',
       NODE_ENV: 'production',
+      // the plain API target stays without the near-cache once the API turns it on by default
+      NEAR_CACHE_MAX_BYTES: '0',
     };
     const targets: Target[] = [];
     const ipcTarget = (name: string, child: ChildProcess, config: LoadConfig): Target => {
