@@ -25,6 +25,7 @@ export function createBackend(env: ApiEnv, logger: Logger): Backend {
   const client = createServiceCacheClient(clientSettingsOf(env), {
     logger,
     redisOptions: { commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS },
+    nearCache: env.NEAR_CACHE_MAX_BYTES > 0 ? { maxBytes: env.NEAR_CACHE_MAX_BYTES } : undefined,
     client: {
       defaultTtlSeconds: env.CACHE_DEFAULT_TTL === 0 ? null : env.CACHE_DEFAULT_TTL,
       maxValueBytes: env.CACHE_MAX_VALUE_BYTES,

@@ -143,6 +143,27 @@ describe('env', () => {
   });
 });
 
+describe('NEAR_CACHE_MAX_BYTES', () => {
+  it('is 64 MiB by default; 0 turns it off; anything else outside 1 KiB..16 GiB is refused by name', () => {
+    expect(loadEnv({}).NEAR_CACHE_MAX_BYTES).toBe(64 * 1024 * 1024);
+    expect(loadEnv({ NEAR_CACHE_MAX_BYTES: '0' }).NEAR_CACHE_MAX_BYTES).toBe(0);
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string(), fc.integer().map(String), fc.double().map(String), fc.bigInt().map(String)),
+        (text) => {
+          const n = Number(text.trim());
+          const valid =
+            text.trim() !== '' && Number.isInteger(n) && (n === 0 || (n >= 1024 && n <= 16 * 1024 ** 3));
+          if (valid) expect(loadEnv({ NEAR_CACHE_MAX_BYTES: text }).NEAR_CACHE_MAX_BYTES).toBe(n);
+          else if (text.trim() !== '')
+            expect(() => loadEnv({ NEAR_CACHE_MAX_BYTES: text })).toThrow(/NEAR_CACHE_MAX_BYTES/);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('createBackend', () => {
   const silent = pino({ level: 'silent' });
   const events = async (env: Record<string, string>) => {

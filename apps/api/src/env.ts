@@ -1,3 +1,4 @@
+import { NEAR_CACHE_MAX_BYTES, NEAR_CACHE_MIN_BYTES } from '@org/cache-client';
 import {
   assertTenant,
   DEFAULT_MAX_FUTURE_SKEW_MS,
@@ -96,6 +97,14 @@ export const ApiEnv = z
     /** Preload the sample devices into the embedded store (default true; never with Redis). */
     DEMO_DATA: envBoolean.optional(),
     SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
+    /** Bytes of device metadata kept in process, invalidated by Redis (0: off; else 1 KiB to 16 GiB). Redis only. */
+    NEAR_CACHE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .refine((n) => n === 0 || (n >= NEAR_CACHE_MIN_BYTES && n <= NEAR_CACHE_MAX_BYTES), {
+        message: `must be 0 (off) or from ${NEAR_CACHE_MIN_BYTES} to ${NEAR_CACHE_MAX_BYTES}`,
+      })
+      .default(64 * MiB),
     /** The message hub (NATS JetStream): see the README's 'Message hub (NATS)'. */
     ...HUB_ENV_SHAPE,
   })

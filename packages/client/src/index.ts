@@ -65,7 +65,12 @@ export { type CreateCacheClientOptions, createCacheClient } from './create-clien
 // option types of createCacheClient (the classes are on the subpaths)
 export type { HttpTransportOptions } from './http/index.js';
 export type { MemoryTransportOptions } from './memory/memory-transport.js';
-export type { NearCacheOptions, NearCacheStats } from './near-cache/near-cache.js';
+export {
+  NEAR_CACHE_MAX_BYTES,
+  NEAR_CACHE_MIN_BYTES,
+  type NearCacheOptions,
+  type NearCacheStats,
+} from './near-cache/near-cache.js';
 export type { RedisConnectionOptions } from './redis/connection.js';
 export type { RedisTransportOptions } from './redis/redis-transport.js';
 export type { BreakerState, CircuitBreakerOptions } from './resilience/circuit-breaker.js';

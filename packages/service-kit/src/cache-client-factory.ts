@@ -85,6 +85,8 @@ export interface ServiceClientOptions {
   redisOptions?: RedisConnectionSettings;
   /** Client options of the app: `maxFutureSkewMs`, `defaultTtlSeconds`, `maxValueBytes`. */
   client?: Pick<CreateCacheClientOptions, 'maxFutureSkewMs' | 'defaultTtlSeconds' | 'maxValueBytes'>;
+  /** The near-cache of device metadata (Redis only; the memory store has none). */
+  nearCache?: RedisClientOptions['nearCache'];
 }
 
 /**
@@ -105,6 +107,7 @@ export function cacheClientOptions(
     redisOptions,
     keyPrefix: settings.keyPrefix,
     ...(options.logger ? { onConnectionError: connectionErrorLog(options.logger) } : {}),
+    ...(options.nearCache ? { nearCache: options.nearCache } : {}),
     ...common,
   };
 }

@@ -27,6 +27,8 @@ const SURFACE: Record<string, string[]> = {
     'InvalidKeyError',
     'JsonValue',
     'KeyExpiredError',
+    'NEAR_CACHE_MAX_BYTES',
+    'NEAR_CACHE_MIN_BYTES',
     'NotFoundError',
     'RateLimitError',
     'Reading',
