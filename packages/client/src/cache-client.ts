@@ -42,6 +42,16 @@ export interface WriteOptions {
   correlationId?: string | null;
 }
 
+/** Options of `upsertReadings`. */
+export interface UpsertOptions extends WriteOptions {
+  /**
+   * Per reading (same positions), the correlation id of the message that carried it: each device's
+   * event carries the one of its newest reading, else `correlationId`. Invalid ids are replaced
+   * by `correlationId`, never refused (see `WriteContext.correlationIds`).
+   */
+  correlationIds?: readonly (string | null | undefined)[];
+}
+
 /** Reads the outbox: events after `since` (an event id; default from the oldest kept), `limit` at most (1-1000, default 100). */
 export interface ReadEventsOptions {
   since?: string | null;
@@ -116,8 +126,10 @@ export class CacheClient implements AsyncDisposable {
    * out of bounds, nothing of the call is written and the error's details name it
    * (`{ position, device_id, index, reason }`).
    */
-  async upsertReadings(readings: readonly Reading[], options: WriteOptions = {}): Promise<UpsertResult> {
-    const context = writeContext(options);
+  async upsertReadings(readings: readonly Reading[], options: UpsertOptions = {}): Promise<UpsertResult> {
+    let context = writeContext(options);
+    if (Array.isArray(options.correlationIds))
+      context = { ...context, correlationIds: options.correlationIds };
     if (!Array.isArray(readings)) {
       throw new ValidationError('readings must be an array', { details: { field: 'readings' } });
     }

@@ -59,6 +59,7 @@ export {
   type CacheClientOptions,
   type ListKeysOptions,
   type ReadEventsOptions,
+  type UpsertOptions,
   type WriteOptions,
 } from './cache-client.js';
 export { type CreateCacheClientOptions, createCacheClient } from './create-client.js';

@@ -70,5 +70,14 @@ describe.each(['memory', 'redis', 'cluster'] as const)('per-device correlation i
     // the usual write (no per-reading ids) still carries the call's id
     await client.upsertReadings([makeReading('b', 'T', 10)], { correlationId: 'call-2' });
     expect((await allEvents(client)).at(-1)?.correlation_id).toBe('call-2');
+    // the client's public upsertReadings takes per-reading ids too (checked like the transport's)
+    await client.upsertReadings([makeReading('c', 'T', 11), makeReading('d', 'T', 12)], {
+      correlationId: 'call-3',
+      correlationIds: ['public-c', 'bad\u0007'],
+    });
+    expect((await allEvents(client)).slice(-2).map((e) => [e.data.device_id, e.correlation_id])).toEqual([
+      ['c', 'public-c'],
+      ['d', 'call-3'],
+    ]);
   });
 });
