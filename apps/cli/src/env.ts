@@ -13,6 +13,14 @@ export interface CliEnv {
   configPath: string;
   /** `NO_COLOR` set to anything non-empty (https://no-color.org). */
   noColor: boolean;
+  /** `NATS_URL`: the message hub's NATS servers (`cache-cli hub send|config`). */
+  natsUrl?: string;
+  /** `NATS_SUBJECT_PREFIX`: the API's subject prefix (`prod.`), for `cache-cli hub`. */
+  natsSubjectPrefix?: string;
+  /** `NATS_USER` / `NATS_PASSWORD` / `NATS_TOKEN`: NATS credentials for `cache-cli hub`. */
+  natsUser?: string;
+  natsPassword?: string;
+  natsToken?: string;
 }
 
 const nonBlank = (value: string | undefined): string | undefined =>
@@ -28,5 +36,10 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     redisUrl: nonBlank(source.REDIS_URL),
     configPath: nonBlank(source.CACHE_CLI_CONFIG) ?? join(configHome, 'cache-cli', 'config.json'),
     noColor: nonBlank(source.NO_COLOR) !== undefined,
+    natsUrl: nonBlank(source.NATS_URL),
+    natsSubjectPrefix: nonBlank(source.NATS_SUBJECT_PREFIX),
+    natsUser: nonBlank(source.NATS_USER),
+    natsPassword: source.NATS_PASSWORD === '' ? undefined : source.NATS_PASSWORD,
+    natsToken: nonBlank(source.NATS_TOKEN),
   };
 }

@@ -5,6 +5,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { registerConfigCommands } from './commands/config.js';
 import { registerDeviceAdminCommands } from './commands/device-admin.js';
 import { registerDeviceCommands } from './commands/devices.js';
+import { registerHubCommands } from './commands/hub.js';
 import { registerKvCommands } from './commands/kv.js';
 import { examples, intOption } from './commands/shared.js';
 import { registerStatusCommands } from './commands/status.js';
@@ -66,6 +67,7 @@ Run "cache-cli <command> --help" for the options and examples of each command.
   registerKvCommands(program, rt);
   registerConfigCommands(program, rt);
   registerWatchCommand(program, rt);
+  registerHubCommands(program, rt);
   return program;
 }
 
