@@ -94,8 +94,8 @@ afterAll(async () => {
 const hub = (args: string[], key = operatorKey) =>
   runCli(home, ['hub', ...args, '--key', key, ...(args.includes('--nats') ? [] : ['--nats', nats.url])]);
 
-/** The same command line in this process (`run` of main.ts; stdin a pipe, not a terminal): fast. */
-async function hubInProcess(args: string[], key = operatorKey) {
+/** A command line in this process (`run` of main.ts; stdin a pipe, not a terminal): fast. */
+async function cliInProcess(args: string[]) {
   const out = { code: 0, stdout: '', stderr: '' };
   const io: Io = {
     stdout: { write: (t: string) => (out.stdout += t) },
@@ -109,10 +109,13 @@ async function hubInProcess(args: string[], key = operatorKey) {
       noColor: true,
     },
   };
-  const nats_ = args.includes('--nats') ? [] : ['--nats', nats.url];
-  out.code = await run(['hub', ...args, '--key', key, ...nats_], io);
+  out.code = await run(args, io);
   return out;
 }
+
+/** `hub <args> --key <key> [--nats <the test's server>]` in this process. */
+const hubInProcess = (args: string[], key = operatorKey) =>
+  cliInProcess(['hub', ...args, '--key', key, ...(args.includes('--nats') ? [] : ['--nats', nats.url])]);
 
 /** A one-line error on stderr, without a stack trace. */
 function expectOneLineError(stderr: string, pattern: RegExp): void {
@@ -128,15 +131,15 @@ describe('cache-cli hub keygen', () => {
     const key = operatorPrivateKeyFromPem(readFileSync(operatorKey, 'utf8'));
     expect(operatorPublic).toBe(operatorPublicKeyBase64(key));
     expect(Buffer.from(operatorPublic, 'base64')).toHaveLength(32);
-    const json = await runCli(home, ['hub', 'keygen', '--out', file('third.pem'), '--json']);
-    expect(json.json()).toEqual({
+    const json = await cliInProcess(['hub', 'keygen', '--out', file('third.pem'), '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({
       private_key_file: file('third.pem'),
       public_key: operatorPublicKeyBase64(operatorPrivateKeyFromPem(readFileSync(file('third.pem'), 'utf8'))),
     });
-    const pub = await runCli(home, ['hub', 'pubkey', '--key', operatorKey]);
+    const pub = await cliInProcess(['hub', 'pubkey', '--key', operatorKey]);
     expect(pub.stdout.trim()).toBe(operatorPublic);
     // never overwrites a key
-    const again = await runCli(home, ['hub', 'keygen', '--out', operatorKey]);
+    const again = await cliInProcess(['hub', 'keygen', '--out', operatorKey]);
     expect(again.code).toBe(2);
     expectOneLineError(again.stderr, /exists: not overwritten/);
     expect(operatorPrivateKeyFromPem(readFileSync(operatorKey, 'utf8')).equals(key)).toBe(true);
@@ -191,8 +194,8 @@ describe('cache-cli hub send / config (the API hub on real NATS and Redis)', () 
     expect(clear.code, clear.stderr).toBe(0);
     expect(clear.stdout).toMatch(/^applied: deleted=2 — control\.cache\.action, correlation id \S+, by /);
     expect((await seed.forTenant('beta').listKeys('*')).keys).toEqual([]);
-    const reload = await hub(['send', 'reload', '--json']);
-    expect(reload.json<ControlResultEvent>().data).toMatchObject({
+    const reload = await hubInProcess(['send', 'reload', '--json']);
+    expect((JSON.parse(reload.stdout) as ControlResultEvent).data).toMatchObject({
       status: 'applied',
       result: { reloaded: true },
     });
@@ -221,9 +224,9 @@ describe('cache-cli hub send / config (the API hub on real NATS and Redis)', () 
       r.stderr,
       /refused the message: bad_signature \(the key is not in the API's HUB_CONTROL_PUBLIC_KEYS/,
     );
-    const json = await hub(['send', 'reload', '--json'], strangerKey);
+    const json = await hubInProcess(['send', 'reload', '--json'], strangerKey);
     expect(json.code).toBe(1);
-    expect(json.json<ControlResultEvent>().data).toMatchObject({
+    expect((JSON.parse(json.stdout) as ControlResultEvent).data).toMatchObject({
       status: 'refused',
       reason: 'bad_signature',
       result: null,
@@ -232,7 +235,7 @@ describe('cache-cli hub send / config (the API hub on real NATS and Redis)', () 
   });
 
   it('no hub listening, a hub that never answers, and no NATS: exit 1 with a clear error', async () => {
-    const none = await hub(['send', 'reload', '--subject-prefix', 'nobody.']);
+    const none = await hubInProcess(['send', 'reload', '--subject-prefix', 'nobody.']);
     expect(none.code).toBe(1);
     expectOneLineError(none.stderr, /no hub listens on nobody\.control\.cache\.action .*Nothing was applied/);
     const silent = nc.subscribe('silent.control.cache.action', { callback: () => {} });
