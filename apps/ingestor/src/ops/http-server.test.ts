@@ -65,6 +65,9 @@ describe('ops server', () => {
     expect(m.body).toContain('ingestor_consumer_lag{topic="t",partition="0"} 7');
     expect(m.body).toContain('ingestor_batch_duration_seconds_bucket');
     expect(m.body).toContain('ingestor_redis_write_duration_seconds_bucket');
+    const icd = await get('/health/metrics');
+    expect(icd.status).toBe(200);
+    expect(icd.body).toContain('ingestor_messages_consumed_total 3');
     expect((await get('/nope')).status).toBe(404);
   });
 });

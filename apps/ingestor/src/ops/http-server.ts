@@ -20,7 +20,7 @@ export interface OpsServer {
 /**
  * GET /health/live  200 while the process can work, 503 once it cannot (restart it);
  * GET /health/ready 200 when healthy, 503 when degraded (a dependency is down, work waits) or unhealthy;
- * GET /metrics      Prometheus text format.
+ * GET /metrics      Prometheus text format (also GET /health/metrics, the document's route).
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const server = createServer((req, res) => {
@@ -66,6 +66,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: OpsSer
       return;
     }
     case '/metrics':
+    case '/health/metrics': // the interface-control document's name for the same (its section 6.2)
       send(res, 200, options.metrics.registry.contentType, await options.metrics.text());
       return;
     default:
