@@ -95,6 +95,43 @@ describe('the ICD metrics (GET /health/metrics and /metrics)', () => {
   });
 });
 
+describe('the ICD metrics refresh schedule', () => {
+  let redis: RedisServer;
+  let served: ServedApp;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await served?.stop();
+    await redis?.stop();
+  });
+
+  it('reads INFO on its schedule, not per scrape: 30 scrapes within an interval cost one INFO', async () => {
+    const client = createCacheClient({
+      transport: 'redis',
+      url: redis.url,
+      keyPrefix: `icd-s-${process.pid}:`,
+    });
+    const metrics = new ApiMetrics({ nodeRefreshSeconds: 3_600 });
+    served = await serveApp({ client, metrics, limits: { rateLimit: null } });
+    const probe = new Redis(redis.url);
+    const infoCalls = async () => {
+      const stats = String(await probe.info('commandstats'));
+      return Number(/cmdstat_info:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    };
+    const before = await infoCalls();
+    for (let i = 0; i < 30; i++) {
+      const answer = await fetch(`${served.url}/health/metrics`);
+      expect(answer.status).toBe(200);
+      await answer.text();
+    }
+    // the probe's own INFO commandstats counts too: one for the first read above, one now
+    expect((await infoCalls()) - before).toBe(1 + 1);
+    probe.disconnect();
+    metrics.stop();
+  });
+});
+
 describe('the ICD metrics on a Redis Cluster with a replica per master', () => {
   let cluster: RedisClusterServer;
   let served: ServedApp;
