@@ -30,7 +30,8 @@ export async function requestControl(
       user: connection.user,
       pass: connection.password,
       token: connection.token,
-      timeout: Math.min(timeoutMs, 10_000),
+      // connecting has its own bound: a short wait for the answer must not fail a slow connect
+      timeout: Math.min(Math.max(timeoutMs, 5_000), 10_000),
       reconnect: false,
       name: 'cache-cli',
     });
