@@ -95,12 +95,14 @@ const hub = (args: string[], key = operatorKey) =>
   runCli(home, ['hub', ...args, '--key', key, ...(args.includes('--nats') ? [] : ['--nats', nats.url])]);
 
 /** A command line in this process (`run` of main.ts; stdin a pipe, not a terminal): fast. */
-async function cliInProcess(args: string[]) {
+async function cliInProcess(args: string[], terminal?: { answer: string }) {
   const out = { code: 0, stdout: '', stderr: '' };
+  const stdin = new PassThrough();
+  if (terminal) stdin.end(terminal.answer);
   const io: Io = {
     stdout: { write: (t: string) => (out.stdout += t) },
     stderr: { write: (t: string) => (out.stderr += t) },
-    stdin: Object.assign(new PassThrough(), { isTTY: false }),
+    stdin: Object.assign(stdin, { isTTY: terminal !== undefined }),
     env: {
       apiUrl: undefined,
       token: undefined,
@@ -114,8 +116,11 @@ async function cliInProcess(args: string[]) {
 }
 
 /** `hub <args> --key <key> [--nats <the test's server>]` in this process. */
-const hubInProcess = (args: string[], key = operatorKey) =>
-  cliInProcess(['hub', ...args, '--key', key, ...(args.includes('--nats') ? [] : ['--nats', nats.url])]);
+const hubInProcess = (args: string[], key = operatorKey, terminal?: { answer: string }) =>
+  cliInProcess(
+    ['hub', ...args, '--key', key, ...(args.includes('--nats') ? [] : ['--nats', nats.url])],
+    terminal,
+  );
 
 /** A one-line error on stderr, without a stack trace. */
 function expectOneLineError(stderr: string, pattern: RegExp): void {
@@ -194,6 +199,14 @@ describe('cache-cli hub send / config (the API hub on real NATS and Redis)', () 
     expect(clear.code, clear.stderr).toBe(0);
     expect(clear.stdout).toMatch(/^applied: deleted=2 — control\.cache\.action, correlation id \S+, by /);
     expect((await seed.forTenant('beta').listKeys('*')).keys).toEqual([]);
+    // at a terminal, without --yes: asked, "yes" sends it
+    await seed.forTenant('gamma').set('c', 1);
+    const asked = await hubInProcess(['send', 'clear-tenant', '--tenant', 'gamma'], operatorKey, {
+      answer: 'yes\n',
+    });
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(asked.stderr).toMatch(/^Delete every key of tenant gamma \(via the hub/);
+    expect(await seed.forTenant('gamma').get('c')).toBeNull();
     const reload = await hubInProcess(['send', 'reload', '--json']);
     expect((JSON.parse(reload.stdout) as ControlResultEvent).data).toMatchObject({
       status: 'applied',
@@ -307,6 +320,12 @@ describe('cache-cli hub send / config (the API hub on real NATS and Redis)', () 
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expectOneLineError(r.stderr, message);
     }
+    // at a terminal it asks; anything but y/yes sends nothing (exit 1)
+    const no = await hubInProcess(['send', 'flush', ...p], operatorKey, { answer: 'n\n' });
+    expect(no.code).toBe(1);
+    expect(no.stderr).toMatch(
+      /^Flush the WHOLE cache .* \(via the hub on probe\.control\.cache\.action at nats:\/\/\S+\)\? \[y\/N\] cache-cli: aborted/,
+    );
     // the built binary refuses the same way (stdin a pipe: no prompt possible)
     const bin = await hub(['send', 'flush', ...p]);
     expect(bin.code).toBe(2);
