@@ -151,6 +151,27 @@ describe('cache-cli hub keygen', () => {
   });
 });
 
+describe('cache-cli hub --help', () => {
+  it('every hub command shows examples', async () => {
+    const commands = [
+      '',
+      'keygen',
+      'pubkey',
+      'send',
+      'send invalidate',
+      'send clear-tenant',
+      'send flush',
+      'send reload',
+      'config',
+    ];
+    for (const c of commands) {
+      const r = await cliInProcess(['hub', ...c.split(' ').filter(Boolean), '--help']);
+      expect(r.code, c).toBe(0);
+      expect(r.stdout, c).toMatch(/Examples:\n {2}\$ cache-cli hub /);
+    }
+  });
+});
+
 describe('cache-cli hub send / config (the API hub on real NATS and Redis)', () => {
   it('send invalidate with a listed key is applied: the matching keys are gone from Redis, exit 0', async () => {
     const acme = seed.forTenant('acme');

@@ -203,6 +203,10 @@ export function registerHubCommands(program: Command, rt: Runtime): void {
     .command('pubkey')
     .description('print the public key of an operator private key (for HUB_CONTROL_PUBLIC_KEYS)')
     .requiredOption('--key <file>', "the operator's Ed25519 private key (PEM)")
+    .addHelpText(
+      'after',
+      examples([['cache-cli hub pubkey --key op.pem', 'base64 of the 32-byte public key']]),
+    )
     .action((flags: { key: string }, cmd: Command) => {
       const ctx = rt.context(cmd);
       const publicKey = operatorPublicKeyBase64(readOperatorKey(flags.key).key);
@@ -216,7 +220,15 @@ export function registerHubCommands(program: Command, rt: Runtime): void {
     )
     .addHelpText(
       'after',
-      `\nExit status: 0 applied, 1 refused, failed or no answer (--timeout <ms>, default ${DEFAULT_HUB_TIMEOUT_MS}), 2 bad input (nothing sent).\n`,
+      `${examples([
+        [
+          "cache-cli hub send invalidate 'user:*' --tenant acme --key op.pem",
+          'asks, then deletes via the hub',
+        ],
+        ['cache-cli hub send reload --key op.pem --json', 'the raw control.cache.result event'],
+      ])}
+Exit status: 0 applied, 1 refused, failed or no answer (--timeout <ms>, default ${DEFAULT_HUB_TIMEOUT_MS}), 2 bad input (nothing sent).
+`,
     );
   const action = (name: HubActionName, flags: HubFlags, cmd: Command, pattern?: string) => {
     const ctx = rt.context(cmd);
@@ -248,13 +260,23 @@ export function registerHubCommands(program: Command, rt: Runtime): void {
           .argument('<pattern>', 'glob on the key: *, ?, [a-z], \\ escapes'),
       ),
     ),
-  ).action((pattern: string, flags: HubFlags, cmd: Command) => action('invalidate', flags, cmd, pattern));
+  )
+    .action((pattern: string, flags: HubFlags, cmd: Command) => action('invalidate', flags, cmd, pattern))
+    .addHelpText(
+      'after',
+      examples([["cache-cli hub send invalidate 'session:*' --tenant acme --key op.pem --yes", 'no prompt']]),
+    );
 
   hubOptions(
     confirmable(
       tenantFlag(send.command('clear-tenant').description('delete every key of a tenant (asks first)')),
     ),
-  ).action((flags: HubFlags, cmd: Command) => action('clear-tenant', flags, cmd));
+  )
+    .action((flags: HubFlags, cmd: Command) => action('clear-tenant', flags, cmd))
+    .addHelpText(
+      'after',
+      examples([['cache-cli hub send clear-tenant --tenant acme --key op.pem', 'asks first']]),
+    );
 
   hubOptions(
     confirmable(
@@ -262,13 +284,28 @@ export function registerHubCommands(program: Command, rt: Runtime): void {
         .command('flush')
         .description('delete every key of the cache: devices and all tenants (asks first)'),
     ),
-  ).action((flags: HubFlags, cmd: Command) => action('flush', flags, cmd));
+  )
+    .action((flags: HubFlags, cmd: Command) => action('flush', flags, cmd))
+    .addHelpText(
+      'after',
+      examples([['cache-cli hub send flush --key op.pem --yes', 'everything, no prompt']]),
+    );
 
   hubOptions(
     send
       .command('reload')
       .description('the API re-reads its reloadable settings (its tokens file, as SIGHUP)'),
-  ).action((flags: HubFlags, cmd: Command) => action('reload', flags, cmd));
+  )
+    .action((flags: HubFlags, cmd: Command) => action('reload', flags, cmd))
+    .addHelpText(
+      'after',
+      examples([
+        [
+          'cache-cli hub send reload --key op.pem --subject-prefix prod.',
+          'an API with NATS_SUBJECT_PREFIX=prod.',
+        ],
+      ]),
+    );
 
   hubOptions(
     hub
