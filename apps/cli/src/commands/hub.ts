@@ -3,7 +3,6 @@ import { writeFileSync } from 'node:fs';
 import {
   CONTROL_BOUNDS,
   type ControlEventType,
-  type ControlResultEvent,
   checkCorrelationId,
   HUB_EVENTS,
   operatorPublicKeyBase64,
@@ -23,6 +22,7 @@ import {
   subjectPrefixOf,
 } from '../hub/hub-inputs.js';
 import { type HubConnection, requestControl } from '../hub/hub-request.js';
+import { reportControlResult } from '../hub/hub-result.js';
 import type { Runtime } from '../runtime.js';
 import { examples } from './shared.js';
 
@@ -39,17 +39,6 @@ export const DEFAULT_NATS_URL = 'nats://localhost:4222';
 /** How long `hub send|config` waits for the result (global `--timeout <ms>` overrides; at most 5 min). */
 export const DEFAULT_HUB_TIMEOUT_MS = 5_000;
 const MAX_HUB_TIMEOUT_MS = 300_000;
-
-/** Why the hub refused, for people (the result's `reason`). */
-const REASON_HINTS: Record<string, string> = {
-  unsigned: 'the message carried no signature',
-  bad_signature: "the key is not in the API's HUB_CONTROL_PUBLIC_KEYS (or the message was altered)",
-  stale: "this machine's clock differs from the hub's by more than HUB_CONTROL_MAX_SKEW_SECONDS",
-  replayed: 'the nonce was used already',
-  invalid_envelope: 'a header is missing or malformed',
-  invalid_message: 'the hub does not accept this message (another version?)',
-  unavailable: 'the cache could not apply it; retry later',
-};
 
 const hubOptions = (cmd: Command): Command =>
   cmd
@@ -117,8 +106,10 @@ async function sendSigned(
   if ((mode & 0o077) !== 0) {
     ctx.output.warn(`warning: ${flags.key} is readable by others (mode ${mode.toString(8)}): chmod 600 it`);
   }
-  const message = signControlMessage(eventType, data, key, { correlationId: target.correlationId });
-  if (message.body.length > CONTROL_BOUNDS.maxBodyBytes) {
+  // the size is checked on a first signing; the message sent is signed after the prompt, so a slow
+  // answer does not make its timestamp stale at the hub
+  const sign = () => signControlMessage(eventType, data, key, { correlationId: target.correlationId });
+  if (sign().body.length > CONTROL_BOUNDS.maxBodyBytes) {
     throw new UsageError(`the message is over the hub's ${CONTROL_BOUNDS.maxBodyBytes} bytes`);
   }
   const subject = `${target.prefix}${eventType}`;
@@ -126,25 +117,9 @@ async function sendSigned(
     const where = target.connection.servers.map(redactNatsUrl).join(',');
     await confirmOrAbort(ctx.io, { yes: flags.yes }, `${confirm} (via the hub on ${subject} at ${where})?`);
   }
+  const message = sign();
   const result = await requestControl(target.connection, subject, message, target.timeoutMs);
-  report(rt, ctx, result);
-}
-
-function report(rt: Runtime, ctx: Context, result: ControlResultEvent): void {
-  const d = result.data;
-  const outcome = Object.entries(d.result ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
-  ctx.output.result(
-    result,
-    () =>
-      `${d.status}${d.reason === null ? '' : ` (${d.reason})`}${outcome === '' ? '' : `: ${outcome}`} — ${d.request_event}, correlation id ${result.correlation_id}, by ${d.service_id} at ${d.timestamp}`,
-  );
-  if (d.status !== 'applied') {
-    rt.exitCode = ExitCode.FAILURE;
-    const hint = d.reason === null ? '' : `: ${d.reason} (${REASON_HINTS[d.reason] ?? 'see the API README'})`;
-    ctx.output.warn(`cache-cli: the hub ${d.status === 'refused' ? 'refused' : 'failed'} the message${hint}`);
-  }
+  if (!reportControlResult(ctx.output, result)) rt.exitCode = ExitCode.FAILURE;
 }
 
 /** `cache-cli hub …`: operator keys, and signed control messages to the API's message hub (NATS). */
