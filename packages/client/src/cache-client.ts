@@ -19,6 +19,7 @@ import {
   INPUT_BOUNDS,
   inputProblemError,
   type JsonValue,
+  type KvWriteOptions,
   type ListDevicesOptions,
   type ListFutureDevicesOptions,
   normalizeTimestamp,
@@ -32,6 +33,7 @@ import {
   timestampToMillis,
   type UpsertResult,
   ValidationError,
+  withKvOptions,
 } from '@org/cache-core';
 import type { CacheTransport, EventPage, KeyPage, KvSetItem, WriteContext } from './transport.js';
 import { type WatchOptions, type WatchQuery, watchQuery } from './watch.js';
@@ -276,17 +278,26 @@ export class CacheClient implements AsyncDisposable {
     return this.transport.kvGet(this.tenant, keys.map(assertCacheKey));
   }
 
-  async set(key: string, value: JsonValue, options: SetOptions & WriteOptions = {}): Promise<CacheEntry> {
-    const context = writeContext(options);
+  /**
+   * Sets a key. Tenant-cache options (`compression`, `encryption`, `consistency`, `cacheType`;
+   * see `KvWriteOptions`) travel to the transport: a codec installed on it applies them (over HTTP,
+   * the API does); encryption without a keyed codec is refused (CACHE_007).
+   */
+  async set(
+    key: string,
+    value: JsonValue,
+    options: SetOptions & WriteOptions & KvWriteOptions = {},
+  ): Promise<CacheEntry> {
+    const context = withKvOptions(writeContext(options), options, this.transport);
     const [entry] = await this.transport.kvSet(this.tenant, [this.#item(key, value, options.ttl)], context);
     return entry!;
   }
 
   async setMany(
     items: readonly { key: string; value: JsonValue; ttl?: number | null }[],
-    options: WriteOptions = {},
+    options: WriteOptions & KvWriteOptions = {},
   ): Promise<CacheEntry[]> {
-    const context = writeContext(options);
+    const context = withKvOptions(writeContext(options), options, this.transport);
     if (items.length === 0) return [];
     return this.transport.kvSet(
       this.tenant,

@@ -1,3 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { createCacheClient } from '@org/cache-client';
+import { installValueCodec } from '@org/cache-client/value-codec';
+import { attachCachePolicy, CachePolicySource, parseKeyRing } from '@org/cache-core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { errorOf, memoryApp } from '../test/fixtures.js';
 
@@ -168,5 +173,198 @@ describe('generic cache v2 (interface-control document)', () => {
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect((await errorOf(r)).code).toBe('CACHE_007');
     }
+  });
+});
+
+describe('v2 writes: the cache_request envelope, options, cache types, CACHE_002', () => {
+  const big = {
+    readings: Array.from({ length: 100 }, (_, i) => ({ id: `sensor-${i}`, t: 21.5, unit: '°C' })),
+  };
+  const codecApp = (keys: boolean) => {
+    const client = createCacheClient({ transport: 'memory' });
+    installValueCodec(client.transport, {
+      keyRing: keys ? parseKeyRing(`k1:${randomBytes(32).toString('base64')}`) : null,
+    });
+    return memoryApp({ client });
+  };
+
+  it('accepts the document envelope on PUT and batch, and answers the options applied', async () => {
+    const t = codecApp(true);
+    const put = await t.call('PUT', '/api/v2/cache/cfg', {
+      ...A,
+      body: { cache_request: { key: 'cfg', value: big, ttl: 60, options: { compression: true } } },
+    });
+    expect(put.status).toBe(201);
+    const { metadata } = await put.json();
+    expect(metadata).toMatchObject({
+      ttl: 60,
+      options: { compression: 'zstd', encryption: 'none', consistency: 'eventual' },
+    });
+    expect(metadata.options.stored_bytes).toBeLessThan(metadata.options.value_bytes / 4);
+    expect((await (await t.call('GET', '/api/v2/cache/cfg', A)).json()).data).toEqual(big);
+    const batch = await t.call('POST', '/api/v2/cache/batch', {
+      ...A,
+      body: {
+        operation: 'set',
+        items: [
+          { cache_request: { key: 'a', value: 1, options: { consistency: 'strong' } } },
+          { key: 'b', value: big, options: { compression: false } },
+        ],
+      },
+    });
+    const items = (await batch.json()).data.items;
+    expect(items[0].metadata.options).toMatchObject({
+      consistency: 'strong',
+      replication: { replicas: 0, waited: false },
+    });
+    expect(items[1].metadata.options).toMatchObject({ compression: 'none' });
+    const mismatch = await t.call('PUT', '/api/v2/cache/cfg', {
+      ...A,
+      body: { cache_request: { key: 'other', value: 1 } },
+    });
+    expect(mismatch.status).toBe(400);
+    expect(await errorOf(mismatch)).toMatchObject({ code: 'CACHE_007' });
+  });
+
+  it('encrypts when asked and a key is configured; refuses (400, nothing written) without one', async () => {
+    const t = codecApp(true);
+    const put = await t.call('PUT', '/api/v2/cache/pay', {
+      ...A,
+      body: { value: { card: '4111' }, options: { encryption: true } },
+    });
+    expect((await put.json()).metadata.options).toMatchObject({ encryption: 'aes-256-gcm', key_id: 'k1' });
+    expect((await (await t.call('GET', '/api/v2/cache/pay', A)).json()).data).toEqual({ card: '4111' });
+    const plain = codecApp(false);
+    for (const app of [plain, memoryApp()]) {
+      const refused = await app.call('PUT', '/api/v2/cache/pay', {
+        ...A,
+        body: { cache_request: { value: { card: '4111' }, options: { encryption: true } } },
+      });
+      expect(refused.status).toBe(400);
+      expect(await errorOf(refused)).toMatchObject({
+        code: 'CACHE_007',
+        details: { reason: 'encryption_not_configured' },
+      });
+      expect((await app.call('GET', '/api/v2/cache/pay', A)).status).toBe(404);
+    }
+  });
+
+  it('answers CACHE_002 for a key read after it expired, CACHE_001 for one that never was', async () => {
+    const t = codecApp(false);
+    await t.call('PUT', '/api/v2/cache/short', { ...A, body: { value: 1, ttl: 1 } });
+    await new Promise((r) => setTimeout(r, 1100));
+    const expired = await t.call('GET', '/api/v2/cache/short', A);
+    expect(expired.status).toBe(404);
+    expect(await errorOf(expired)).toMatchObject({ code: 'CACHE_002', details: { key: 'short' } });
+    expect(await errorOf(await t.call('GET', '/api/v2/cache/never', A))).toMatchObject({ code: 'CACHE_001' });
+    const batch = await (
+      await t.call('POST', '/api/v2/cache/batch', {
+        ...A,
+        body: { operation: 'get', keys: ['short', 'never'] },
+      })
+    ).json();
+    expect(batch.data.items).toEqual([
+      { key: 'short', found: false, expired: true },
+      { key: 'never', found: false },
+    ]);
+  });
+
+  it("gives a write its cache type's defaults (by name or key prefix) and reloads the policy", async () => {
+    let text = JSON.stringify({
+      services: {
+        acme: { cache_types: { session: { ttl: 1800, consistency: 'strong', key_prefixes: ['session:'] } } },
+      },
+    });
+    const t = codecApp(true);
+    attachCachePolicy(t.client.transport, await CachePolicySource.open(async () => text));
+    const byPrefix = (
+      await (await t.call('PUT', '/api/v2/cache/session:1', { ...A, body: { value: 1 } })).json()
+    ).metadata;
+    expect(byPrefix).toMatchObject({ ttl: 1800, options: { cache_type: 'session', consistency: 'strong' } });
+    const explicit = (
+      await (
+        await t.call('PUT', '/api/v2/cache/session:2', {
+          ...A,
+          body: { value: 1, ttl: 5, options: { consistency: 'eventual' } },
+        })
+      ).json()
+    ).metadata;
+    expect(explicit).toMatchObject({ ttl: 5, options: { cache_type: 'session', consistency: 'eventual' } });
+    const named = (
+      await (
+        await t.call('PUT', '/api/v2/cache/x', {
+          ...A,
+          body: { value: 1, options: { cache_type: 'session' } },
+        })
+      ).json()
+    ).metadata;
+    expect(named).toMatchObject({ ttl: 1800, options: { cache_type: 'session' } });
+    const unknown = await t.call('PUT', '/api/v2/cache/x', {
+      ...A,
+      body: { value: 1, options: { cache_type: 'nope' } },
+    });
+    expect(await errorOf(unknown)).toMatchObject({
+      code: 'CACHE_007',
+      details: { reason: 'unknown_cache_type' },
+    });
+    text = JSON.stringify({
+      services: {
+        acme: { cache_types: { session: { ttl: 60, encryption: true, key_prefixes: ['session:'] } } },
+      },
+    });
+    expect((await (await t.call('POST', '/api/v2/cache/reload')).json()).data).toMatchObject({
+      cache_types: { acme: 1 },
+    });
+    const after = (
+      await (await t.call('PUT', '/api/v2/cache/session:3', { ...A, body: { value: 1 } })).json()
+    ).metadata;
+    expect(after).toMatchObject({ ttl: 60, options: { encryption: 'aes-256-gcm' } });
+    text = '{"services": {"acme": {"cache_types": {"session": {"ttl": -1}}}}}';
+    const bad = await t.call('POST', '/api/v2/cache/reload');
+    expect(bad.status).toBe(400);
+    expect((await errorOf(bad)).message).toMatch(/previous settings stay/);
+    expect(
+      (await (await t.call('PUT', '/api/v2/cache/session:4', { ...A, body: { value: 1 } })).json()).metadata
+        .ttl,
+    ).toBe(60);
+  });
+
+  it('hostile write bodies are a 4xx, never a 500', async () => {
+    const t = codecApp(false);
+    const option = fc.oneof(
+      fc.jsonValue(),
+      fc.record(
+        { consistency: fc.string(), compression: fc.jsonValue(), cache_type: fc.string() },
+        { requiredKeys: [] },
+      ),
+    );
+    const body = fc.oneof(
+      fc.jsonValue(),
+      fc.record({ value: fc.jsonValue(), ttl: fc.jsonValue(), options: option }, { requiredKeys: [] }),
+      fc.record({
+        cache_request: fc.oneof(
+          fc.jsonValue(),
+          fc.record(
+            { key: fc.jsonValue(), value: fc.jsonValue(), ttl: fc.jsonValue(), options: option },
+            { requiredKeys: [] },
+          ),
+        ),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        const r = await t.call('PUT', '/api/v2/cache/k', { ...A, body: b });
+        expect(
+          r.status === 200 || r.status === 201 || (r.status >= 400 && r.status < 500),
+          JSON.stringify(b),
+        ).toBe(true);
+        const batch = await t.call('POST', '/api/v2/cache/batch', {
+          ...A,
+          body: { operation: 'set', items: [b] },
+        });
+        expect(batch.status === 200 || (batch.status >= 400 && batch.status < 500)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
