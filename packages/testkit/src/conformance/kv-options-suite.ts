@@ -7,7 +7,6 @@ import {
   type KvWriteOptions,
   STORED_VALUE_MARK,
   ValidationError,
-  withKvOptions,
 } from '@org/cache-core';
 import { describe, expect, it } from 'vitest';
 import { sleep } from './types.js';
@@ -15,23 +14,14 @@ import { sleep } from './types.js';
 /** Makes a client on an empty cache with the stored-value codec (a key ring when `encryption`). */
 export type MakeCodecClient = (options: { encryption: boolean }) => Promise<CacheClient>;
 
-/**
- * A write with tenant-cache options, through the transport as `CacheClient.set` hands it over
- * (the value JSON-encoded once, the options in the write context).
- */
+/** A write with tenant-cache options through `CacheClient.set` (ttl absent: never expires). */
 export async function writeWithOptions(
   client: CacheClient,
   key: string,
   value: JsonValue,
   options: KvWriteOptions & { ttl?: number | null } = {},
 ): Promise<CacheEntry> {
-  const { ttl = null, ...kv } = options;
-  const [entry] = await client.transport.kvSet(
-    client.tenant,
-    [{ key, json: JSON.stringify(value), ttl }],
-    withKvOptions(undefined, kv),
-  );
-  return entry!;
+  return client.set(key, value, { ttl: null, ...options });
 }
 
 /** A realistic JSON value: a device's configuration and its last readings (about 9 KB). */

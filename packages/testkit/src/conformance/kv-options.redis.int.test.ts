@@ -51,6 +51,13 @@ describe('encryption at rest on Redis', () => {
       (e) => e,
     );
     expect(error).toMatchObject({ code: 'CACHE_007', details: { reason: 'encryption_not_configured' } });
+    // the store refuses it too, for a caller that reaches the transport without the client's check
+    const direct = await bare.transport
+      .kvSet(bare.tenant, [{ key: 'pay:1', json: '{"card":"4111"}', ttl: null }], {
+        kv: { encryption: true },
+      } as never)
+      .catch((e) => e);
+    expect(direct).toMatchObject({ code: 'CACHE_007', details: { reason: 'encryption_not_configured' } });
     expect(await bare.get('pay:1')).toBeNull();
     expect(() => withKvOptions(undefined, { encryption: true }, bare.transport)).toThrow(/no encryption key/);
     await using keyed = standalone(true);
