@@ -5,6 +5,7 @@ import type { HealthState } from '../ops/health.js';
 import type { IngestorMetrics } from '../ops/metrics.js';
 import type { StaleReadingLog } from '../ops/stale-log.js';
 import type { BackoffOptions } from '../retry.js';
+import { type ChunkTrace, traceChunk } from '../tracing/chunk-trace.js';
 import { messageCorrelationId } from './correlation.js';
 import { type DecodeFailure, type DecodeLimits, decodeMessage, recordRequestId } from './decode.js';
 import { DependencyRetry } from './dependency-retry.js';
@@ -24,6 +25,8 @@ export interface SourceMessage {
   offset?: string;
   /** File mode: the input line number. */
   line?: number;
+  /** Kafka headers (a producer's `traceparent` is read from them while tracing is on). */
+  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 }
 
 /** Where rejected messages go: the Kafka error topic, or an NDJSON stream in file mode. */
@@ -108,6 +111,24 @@ export class Pipeline {
   }
 
   async process(messages: readonly SourceMessage[], ctx: BatchContext = {}): Promise<BatchResult> {
+    // spans only while tracing is on (`traceChunk` answers null otherwise)
+    const chunk = traceChunk(messages, ctx);
+    if (chunk === null) return this.#process(messages, ctx, null);
+    try {
+      const result = await this.#process(messages, ctx, chunk);
+      chunk.end();
+      return result;
+    } catch (error) {
+      chunk.end(error);
+      throw error;
+    }
+  }
+
+  async #process(
+    messages: readonly SourceMessage[],
+    ctx: BatchContext,
+    chunk: ChunkTrace | null,
+  ): Promise<BatchResult> {
     const started = performance.now();
     const limits: DecodeLimits = {
       maxMessageBytes: this.#o.maxMessageBytes,
@@ -133,10 +154,16 @@ export class Pipeline {
             line: m.line,
           }),
         );
-      } else rejected.push(this.#rejection(decoded.failure, m, ctx));
+        chunk?.correlate(i, correlationIds[correlationIds.length - 1]);
+      } else {
+        rejected.push(this.#rejection(decoded.failure, m, ctx));
+        chunk?.correlate(i, decoded.failure.requestId);
+        chunk?.rejected(i, decoded.failure.errorCode);
+      }
     }
+    const write = () => this.#writer.write(readings, ctx, correlationIds);
     const [upsert] = await Promise.all([
-      this.#writer.write(readings, ctx, correlationIds),
+      chunk ? chunk.write(readings.length, write) : write(),
       rejected.length > 0 ? this.#report(rejected, ctx) : undefined,
     ]);
     const refused = upsert.refused.map((r) =>
@@ -147,6 +174,7 @@ export class Pipeline {
         ctx,
       ),
     );
+    if (chunk) for (const r of upsert.refused) chunk.rejected(sources[r.position]!, r.errorCode);
     if (refused.length > 0) await this.#report(refused, ctx);
     this.#o.staleLog?.record(upsert.stale, upsert.staleSamples);
     const result = {
@@ -217,6 +245,7 @@ export class Pipeline {
             ...r.origin,
             key: undefined,
             line: r.line,
+            request_id: r.message.request_id,
             code: r.code,
             error_code: r.message.error_code,
             reason: r.message.error,
