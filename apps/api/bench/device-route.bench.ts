@@ -10,7 +10,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCacheClient, type Reading } from '@org/cache-client';
@@ -42,6 +42,12 @@ const deviceId = (i: number) => `dev-${String(i).padStart(6, '0')}`;
 /** The near-cache of the second API process (bytes; 0 leaves it out). */
 const NEAR_BYTES = Number(process.env.BENCH_NEAR_CACHE_MAX_BYTES ?? 256 * 1024 * 1024);
 /** Devices rewritten per second during the ingest run (default: every device once a minute; 0 skips it). */
+/** Only these targets (comma-separated names, e.g. `api+near-cache` to profile it alone); default all. */
+/** `1`: also the near-cache server without its access log, and without its rate limiter (what each costs). */
+const ABLATIONS = process.env.BENCH_ABLATIONS === '1';
+/** `1`: the baseline build runs with the near-cache too (compares hit paths). */
+const BASELINE_NEAR = process.env.BENCH_BASELINE_NEAR === '1';
+const ONLY = process.env.BENCH_TARGETS?.split(',').map((t) => t.trim());
 const INGEST_PER_SECOND = Number(process.env.BENCH_INGEST_PER_SECOND ?? Math.round(DEVICES / 60));
 
 function reading(i: number, stampMs = Date.UTC(2025, 5, 25, 8) + i): Reading {
@@ -157,6 +163,7 @@ async function nearOf(server: ChildProcess): Promise<NearReply['near']> {
 async function rounds(targets: Target[], count: number, seconds: number): Promise<Map<string, Measured[]>> {
   const out = new Map<string, Measured[]>(targets.map((t) => [t.name, []]));
   for (let r = 0; r < count; r++) {
+    console.log(`  round ${r + 1}: load ${loadavg()[0]!.toFixed(2)}`);
     for (let k = 0; k < targets.length; k++) {
       const target = targets[(r + k) % targets.length]!;
       out.get(target.name)!.push(await measure(target, seconds));
@@ -243,19 +250,34 @@ async function main(): Promise<void> {
     const api = await startChild('bench-server.js', apiEnv);
     targets.push(ipcTarget('api', api.child, device(api.port)));
     let near: ChildProcess | undefined;
-    let nearTarget: Target | undefined;
+    /** Targets whose server has a near-cache: warmed with every device before the rounds. */
+    const nearTargets: Target[] = [];
+    const nearEnv = { ...apiEnv, NEAR_CACHE_MAX_BYTES: String(NEAR_BYTES) };
     if (NEAR_BYTES > 0) {
-      const n = await startChild('bench-server.js', {
-        ...apiEnv,
-        BENCH_NEAR_CACHE_MAX_BYTES: String(NEAR_BYTES),
-      });
+      const n = await startChild('bench-server.js', nearEnv);
       near = n.child;
-      nearTarget = ipcTarget('api+near-cache', n.child, device(n.port));
-      targets.push(nearTarget);
+      nearTargets.push(ipcTarget('api+near-cache', n.child, device(n.port)));
+      if (ABLATIONS) {
+        // what each per-request feature costs on the hit path: the same server without it
+        const ablations: [string, Record<string, string>][] = [
+          ['near/no-access-log', { LOG_LEVEL: 'warn' }],
+          ['near/no-rate-limit', { RATE_LIMIT_ENABLED: 'false' }],
+        ];
+        for (const [name, env] of ablations) {
+          const a = await startChild('bench-server.js', { ...nearEnv, ...env });
+          nearTargets.push(ipcTarget(name, a.child, device(a.port)));
+        }
+      }
     }
+    targets.push(...nearTargets);
     if (BASELINE) {
-      const b = await startChild(`${BASELINE.replace(/\/$/, '')}/bench/bench-server.js`, apiEnv);
-      targets.push(ipcTarget('baseline', b.child, device(b.port)));
+      const b = await startChild(
+        `${BASELINE.replace(/\/$/, '')}/bench/bench-server.js`,
+        BASELINE_NEAR ? nearEnv : apiEnv,
+      );
+      const baseline = ipcTarget('baseline', b.child, device(b.port));
+      targets.push(baseline);
+      if (BASELINE_NEAR) nearTargets.push(baseline);
     }
     const bare = await startChild('bare-server.js', { NODE_ENV: 'production' });
     targets.push(
@@ -281,29 +303,28 @@ async function main(): Promise<void> {
       });
     } else console.log(`webdis skipped: ${noWebdis}`);
 
+    if (ONLY) targets.splice(0, targets.length, ...targets.filter((t) => ONLY.includes(t.name)));
     console.log(
       `load: ${(await import('node:os'))
         .loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')} (1, 5, 15 min)`,
     );
-    if (nearTarget) {
-      // a long-running API has read its devices before: every device read once (64 in flight)
+    // a long-running API has read its devices before: every device read once, by the batch route
+    for (const target of nearTargets.filter((t) => targets.includes(t))) {
       const started = performance.now();
-      let nextId = 0;
-      await Promise.all(
-        Array.from({ length: 64 }, async () => {
-          while (nextId < DEVICES) {
-            const i = nextId++;
-            const answer = await fetch(`${nearTarget.config.url}/api/devices/${deviceId(i)}`, {
-              headers: { authorization: `Bearer ${token}` },
-            });
-            await answer.arrayBuffer();
-          }
-        }),
-      );
+      for (let i = 0; i < DEVICES; i += 1_000) {
+        const ids = Array.from({ length: Math.min(1_000, DEVICES - i) }, (_, k) => deviceId(i + k));
+        const answer = await fetch(`${target.config.url}/api/devices/batch`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ device_ids: ids }),
+        });
+        if (!answer.ok) throw new Error(`warming ${target.name}: ${answer.status}`);
+        await answer.arrayBuffer();
+      }
       console.log(
-        `near-cache warmed with every device in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        `${target.name}: near-cache warmed with every device in ${((performance.now() - started) / 1000).toFixed(1)} s`,
       );
     }
     console.log(`warming up (${WARMUP} s each) ...`);
@@ -314,12 +335,15 @@ async function main(): Promise<void> {
     const report = (results: Map<string, Measured[]>, label: string) => {
       const combined = new Map([...results].map(([name, r]) => [name, combine(r)]));
       for (const [name, r] of combined) console.log(row(`${label}${name}`, r));
-      const ref = results.get('webdis') ?? results.get('bare')!;
       const refName = results.has('webdis') ? 'webdis' : 'bare';
+      const ref = results.get(refName);
+      if (ref === undefined) return combined;
       for (const [name, r] of results) {
         if (name === refName) continue;
         const ratios = r.map((m, k) => m.requestsPerSecond / ref[k]!.requestsPerSecond);
         const p99 = combined.get(name)!.p99 / combined.get(refName)!.p99;
+        const cpu = r.map((m) => m.serverCpuUsPerRequest.toFixed(0)).join(' ');
+        console.log(`  ${name}: server CPU µs/request per round: ${cpu}`);
         console.log(
           `  ${name}/${refName}: req/s ${((combined.get(name)!.requestsPerSecond / combined.get(refName)!.requestsPerSecond) * 100).toFixed(0)}% (per round: ${spread(ratios)}), p99 ${p99.toFixed(2)}x`,
         );

@@ -9,6 +9,10 @@ import {
   timestampToMillis,
   ValidationError,
 } from '@org/cache-core';
+import type { Context } from 'hono';
+import type { AppEnv } from '../http/context.js';
+import { conditionalJson, etagOf } from '../http/etag.js';
+import type { ApiMetrics } from '../metrics.js';
 import { PARAM } from '../route-table/params.js';
 import { defineRoute, named } from '../route-table/route.js';
 import {
@@ -18,7 +22,8 @@ import {
   ListDevicesQuery,
   ReadingsResponse,
 } from '../schemas/devices.js';
-import { MetadataBatcher } from './metadata-batcher.js';
+import { tracing } from '../tracing/state.js';
+import { type MetadataAnswer, MetadataBatcher, nearCacheOfClient } from './metadata-batcher.js';
 
 export const DEVICES_TAG = 'Devices';
 
@@ -38,6 +43,32 @@ function parseSince(text: string | undefined): number | undefined {
 }
 
 const device = { device_id: PARAM.deviceId };
+
+/** The serialized answer of a device's metadata, kept in its `derived` slot (a near-cache entry's lives and dies with it). */
+interface SerializedAnswer {
+  body: string;
+  etag: string;
+}
+
+/**
+ * What the registrar would answer for `{ body: metadata, cache: DEVICE_CACHE }` (plain envelope,
+ * same ETag), with the JSON and its ETag computed once per near-cache entry, not once per request.
+ */
+function answerMetadata(c: Context<AppEnv>, id: string, hit: MetadataAnswer, metrics: ApiMetrics): Response {
+  const metadata = hit.value;
+  if (metadata === null) {
+    metrics.lookup('devices', 0, 1);
+    throw new NotFoundError(`device ${id} not found`);
+  }
+  metrics.lookup('devices', 1, 0);
+  let answer = hit.derived as SerializedAnswer | undefined;
+  if (answer === undefined) {
+    const body = JSON.stringify(metadata);
+    answer = { body, etag: etagOf(body) };
+    hit.derived = answer;
+  }
+  return conditionalJson(c, answer.body, { etag: answer.etag, ...DEVICE_CACHE });
+}
 
 /** Device reads: listing, metadata, readings, indexes, batch metadata and cache statistics. */
 export const DEVICE_READ_ROUTES = [
@@ -192,18 +223,15 @@ export const DEVICE_READ_ROUTES = [
     response: { status: 200, schema: named('DeviceMetadata', DeviceMetadata) },
     errors: [304, 400, 404],
     envelope: 'plain',
-    /** The hot path: one HGETALL, sent to Redis together with the other requests of the same turn. */
+    /**
+     * The hot path: one HGETALL, sent to Redis together with the other requests of the same turn;
+     * near-cache hits answered at that turn without a read, their JSON and ETag kept with the
+     * entry. While tracing is on every read goes through the traced client (its span): no hit path.
+     */
     handler: ({ client, metrics }) => {
-      const batcher = new MetadataBatcher(client);
-      return async ({ params: { device_id: id } }) => {
-        const metadata = await batcher.load(id);
-        if (metadata === null) {
-          metrics.lookup('devices', 0, 1);
-          throw new NotFoundError(`device ${id} not found`);
-        }
-        metrics.lookup('devices', 1, 0);
-        return { body: metadata, cache: DEVICE_CACHE };
-      };
+      const batcher = new MetadataBatcher(client, tracing.on ? undefined : nearCacheOfClient(client));
+      return async ({ c, params: { device_id: id } }) =>
+        answerMetadata(c, id, await batcher.load(id), metrics);
     },
   }),
 ];

@@ -1,7 +1,7 @@
 import type { DeviceMetadata, Reading } from '@org/cache-core';
 import type { RedisTransport } from '../redis/redis-transport.js';
 import { InvalidationTracker } from '../redis/tracking.js';
-import { NearCache, type NearCacheOptions, type NearCacheStats } from './near-cache.js';
+import { NearCache, type NearCacheHit, type NearCacheOptions, type NearCacheStats } from './near-cache.js';
 
 /**
  * Estimated heap bytes of one entry: the key and the JSON of the value as UTF-16 strings, plus a
@@ -23,6 +23,13 @@ type Guarded = Pick<
 export interface InstalledNearCache {
   readonly cache: NearCache<DeviceMetadata | null>;
   readonly tracker: InvalidationTracker;
+  /**
+   * The metadata of device `id` when the near-cache holds it (a hit: `value` is the metadata, or
+   * null for a cached unknown device), else undefined: answered in the same turn, no read sent.
+   * `id` must be a valid device id (the caller checked it). Misses go through
+   * `getDeviceMetadataMany` as usual. See `NearCache.peek` for the `derived` slot.
+   */
+  peekMetadata(id: string): NearCacheHit<DeviceMetadata | null> | undefined;
   stats(): NearCacheStats;
 }
 
@@ -88,7 +95,12 @@ export function installNearCache(transport: RedisTransport, options: NearCacheOp
     tracker.close();
     return close();
   };
-  const handle: InstalledNearCache = { cache, tracker, stats: () => cache.stats() };
+  const handle: InstalledNearCache = {
+    cache,
+    tracker,
+    peekMetadata: (id) => cache.peek(keys.deviceMetadata(id)),
+    stats: () => cache.stats(),
+  };
   installed.set(transport, handle);
   transport.nearCache = handle;
   return handle;

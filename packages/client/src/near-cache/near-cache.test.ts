@@ -32,6 +32,41 @@ describe('NearCache', () => {
     expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, stores: 1, entries: 1 });
   });
 
+  it('peek answers a hit synchronously and nothing else; its derived slot goes with the entry', async () => {
+    const cache = make();
+    const { pending, fetch } = deferredReads();
+    expect(cache.peek('k1')).toBeUndefined(); // nothing stored: no read sent either
+    const first = cache.getMany(['k1'], ['a'], fetch);
+    expect(cache.peek('k1')).toBeUndefined(); // in flight is not a hit
+    pending[0]!.resolve(['v1']);
+    await first;
+    const hit = cache.peek('k1')!;
+    expect(hit.value).toBe('v1');
+    hit.derived = 'serialized v1';
+    expect(cache.peek('k1')!.derived).toBe('serialized v1');
+    cache.invalidate('k1');
+    expect(cache.peek('k1')).toBeUndefined();
+    const again = cache.getMany(['k1'], ['a'], fetch);
+    pending[1]!.resolve(['v2']);
+    await again;
+    expect(cache.peek('k1')).toMatchObject({ value: 'v2', derived: undefined }); // a new entry, a new slot
+    cache.clear(true);
+    expect(cache.peek('k1')).toBeUndefined();
+    expect(pending).toHaveLength(2);
+    expect(cache.stats()).toMatchObject({ hits: 3, stores: 2 });
+  });
+
+  it('peek does not answer an entry older than maxAgeMs', async () => {
+    const cache = new NearCache<string>({ maxBytes: 1024 * 1024, maxAgeMs: 1 }, sizeOf);
+    cache.clear(true);
+    const { pending, fetch } = deferredReads();
+    const first = cache.getMany(['k1'], ['a'], fetch);
+    pending[0]!.resolve(['v1']);
+    await first;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(cache.peek('k1')).toBeUndefined();
+  });
+
   it('concurrent misses of one key share one read', async () => {
     const cache = make();
     const { pending, fetch } = deferredReads();

@@ -43,8 +43,18 @@ export const NEAR_CACHE_MIN_BYTES = 1024;
 export const NEAR_CACHE_MAX_BYTES = 16 * 1024 ** 3;
 const DEFAULT_MAX_AGE_MS = 300_000;
 
-interface Entry<V> {
-  value: V;
+/**
+ * A hit answered synchronously by `peek`: the value, and a slot where the caller may keep
+ * something derived from it (a serialized answer). The slot lives and dies with the entry: an
+ * invalidation, an eviction or a newer store drops both, so what it holds is never staler than
+ * the value.
+ */
+export interface NearCacheHit<V> {
+  readonly value: V;
+  derived: unknown;
+}
+
+interface Entry<V> extends NearCacheHit<V> {
   bytes: number;
   seq: number;
   storedAt: number;
@@ -98,6 +108,22 @@ export class NearCache<V> {
     this.maxAgeMs = maxAgeMs;
     this.#sizeOf = sizeOf;
     this.#onInvalidate = options.onInvalidate;
+  }
+
+  /**
+   * The entry of `key` when it is a hit (present and not older than `maxAgeMs`), else undefined:
+   * no read is sent and nothing waits, so a caller can answer a hit in the same turn and send
+   * only misses through `getMany`. Counts a hit (not a miss: the caller's `getMany` counts that).
+   */
+  peek(key: string): NearCacheHit<V> | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (this.maxAgeMs !== 0 && Date.now() - entry.storedAt >= this.maxAgeMs) return undefined;
+    this.#stats.hits++;
+    // most recently used last: eviction takes the first
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return entry;
   }
 
   /**
@@ -217,7 +243,13 @@ export class NearCache<V> {
       this.#entries.delete(key);
     }
     if (bytes > this.maxBytes) return;
-    this.#entries.set(key, { value, bytes, seq, storedAt: this.maxAgeMs > 0 ? Date.now() : 0 });
+    this.#entries.set(key, {
+      value,
+      derived: undefined,
+      bytes,
+      seq,
+      storedAt: this.maxAgeMs > 0 ? Date.now() : 0,
+    });
     this.#bytes += bytes;
     this.#stats.stores++;
     while (this.#bytes > this.maxBytes) {
