@@ -7,6 +7,7 @@ import { loadDemoData } from './demo-data.js';
 import type { ApiEnv } from './env.js';
 import type { AppEnv } from './http/context.js';
 import { type HubRunner, hubSettingsOf, runHub } from './hub/index.js';
+import { installKvCodec } from './kv-codec-setup.js';
 import { authFailureGuard } from './limits/auth-failures.js';
 import type { ApiLimits } from './limits/limits.js';
 import type { Logger } from './logger.js';
@@ -73,6 +74,7 @@ export async function bootstrap(
   const { client, kind } = createBackend(env, logger);
   let auth: Authenticator;
   try {
+    await installKvCodec(client, env);
     auth = await Authenticator.create({
       tokens: env.API_TOKENS,
       tokensFile: env.API_TOKENS_FILE,

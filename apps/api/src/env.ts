@@ -5,7 +5,9 @@ import {
   describeEnvIssues,
   envBoolean,
   envList,
+  type KeyRing,
   MAX_FUTURE_SKEW_SETTING_SECONDS,
+  parseKeyRing,
 } from '@org/cache-core';
 import { checkCommonSettings, commonSettingsShape, presentVariables } from '@org/service-kit';
 import { z } from 'zod';
@@ -24,6 +26,16 @@ const isTenant = (tenant: string): boolean => {
 };
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+const keyRing = z.string().transform((text, ctx): KeyRing => {
+  try {
+    return parseKeyRing(text.trim());
+  } catch (error) {
+    // parseKeyRing's messages never echo key material
+    ctx.issues.push({ code: 'custom', message: (error as Error).message, input: '(hidden)' });
+    return z.NEVER;
+  }
+});
 
 const tokenList = z.string().transform((text, ctx): StaticToken[] => {
   try {
@@ -54,6 +66,21 @@ export const ApiEnv = z
     /** TTL of generic cache entries written without one (seconds; 0: never expire). */
     CACHE_DEFAULT_TTL: int(0).default(3_600),
     CACHE_MAX_VALUE_BYTES: int(1).default(10 * MiB),
+    /** Keys of encryption at rest: `id:key,…` (first active; 32-byte keys, base64 or hex) or JSON {active, keys}. */
+    CACHE_ENCRYPTION_KEYS: keyRing.optional(),
+    /** The same, from a file (read at start). */
+    CACHE_ENCRYPTION_KEYS_FILE: z.string().min(1).max(4096).optional(),
+    /** Compress values of at least CACHE_COMPRESSION_THRESHOLD bytes when a write does not say. */
+    CACHE_COMPRESS_BY_DEFAULT: envBoolean.default(true),
+    CACHE_COMPRESSION_THRESHOLD: int(0, 64 * MiB).default(1024),
+    /** Algorithm of new compressed values (default zstd where node:zlib has it, else brotli). */
+    CACHE_COMPRESSION: z.enum(['zstd', 'brotli']).optional(),
+    /** Encrypt when a write does not say (needs a key ring). */
+    CACHE_ENCRYPT_BY_DEFAULT: envBoolean.default(false),
+    /** How long a `strong` write waits for a replica (ms). */
+    CACHE_STRONG_TIMEOUT_MS: int(1, 60_000).default(1_000),
+    /** The cache-type policy file (JSON), re-read by POST /api/v2/cache/reload. */
+    CACHE_POLICY_FILE: z.string().min(1).max(4096).optional(),
 
     /** Static tokens: `service_id:token,…` or a JSON array of {service_id, token|token_sha256, scopes, tenants}. */
     API_TOKENS: tokenList.optional(),
@@ -115,6 +142,20 @@ export const ApiEnv = z
       if (!isTenant(tenant))
         ctx.addIssue({ code: 'custom', path: ['METRICS_TENANTS', i], message: 'not a valid tenant id' });
     });
+    if (env.CACHE_ENCRYPTION_KEYS && env.CACHE_ENCRYPTION_KEYS_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CACHE_ENCRYPTION_KEYS_FILE'],
+        message: 'set either CACHE_ENCRYPTION_KEYS or CACHE_ENCRYPTION_KEYS_FILE',
+      });
+    }
+    if (env.CACHE_ENCRYPT_BY_DEFAULT && !env.CACHE_ENCRYPTION_KEYS && !env.CACHE_ENCRYPTION_KEYS_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CACHE_ENCRYPT_BY_DEFAULT'],
+        message: 'needs CACHE_ENCRYPTION_KEYS or CACHE_ENCRYPTION_KEYS_FILE',
+      });
+    }
     if (env.JWT_PUBLIC_KEY && env.JWT_PUBLIC_KEY_FILE) {
       ctx.addIssue({
         code: 'custom',

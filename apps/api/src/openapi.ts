@@ -10,11 +10,12 @@ const ERROR_TEXT: Record<number, string> = {
   400: 'Bad input (CACHE_004 invalid key, id, tenant or glob; CACHE_007 invalid body, query, cursor, nesting or timestamp)',
   401: 'Missing or invalid credentials (AUTH_001)',
   403: 'Missing scope or tenant (AUTH_002)',
-  404: 'Not found (CACHE_001)',
+  404: 'Not found (CACHE_001), or expired (CACHE_002)',
   413: 'Body, batch or value too large (CACHE_008)',
   429: 'Rate limited (CACHE_009); see Retry-After',
   503: 'Backend unreachable (CACHE_006)',
   504: 'Backend timed out (CACHE_005)',
+  507: 'Storage full: Redis refused the write for memory (CACHE_003)',
 };
 
 const JSON_SCHEMA = { unrepresentable: 'any', target: 'draft-2020-12' } as const;

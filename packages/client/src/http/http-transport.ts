@@ -14,7 +14,14 @@ import {
   type UpsertResult,
   ValidationError,
 } from '@org/cache-core';
-import type { CacheTransport, DeviceListQuery, FutureDeviceQuery, KeyPage, KvSetItem } from '../transport.js';
+import type {
+  CacheTransport,
+  DeviceListQuery,
+  FutureDeviceQuery,
+  KeyPage,
+  KvSetItem,
+  WriteContext,
+} from '../transport.js';
 import { chunks, HttpCalls } from './http-calls.js';
 import { HttpKv } from './http-kv.js';
 import type { HttpRequester, RequesterOptions } from './http-requester.js';
@@ -219,8 +226,8 @@ export class HttpTransport implements CacheTransport {
     return this.#kv.get(tenant, keys);
   }
 
-  kvSet(tenant: string, items: readonly KvSetItem[]): Promise<CacheEntry[]> {
-    return this.#kv.set(tenant, items);
+  kvSet(tenant: string, items: readonly KvSetItem[], context?: WriteContext): Promise<CacheEntry[]> {
+    return this.#kv.set(tenant, items, context);
   }
 
   kvDelete(tenant: string, keys: readonly string[]): Promise<number> {
