@@ -115,7 +115,11 @@ export async function bootstrap(
         'Fine on a laptop; never expose this server.',
     );
   }
-  const metrics = new ApiMetrics({ defaultMetrics: true, tenants: env.METRICS_TENANTS });
+  const metrics = new ApiMetrics({
+    defaultMetrics: true,
+    tenants: env.METRICS_TENANTS,
+    nodeRefreshSeconds: env.METRICS_NODE_REFRESH_SECONDS,
+  });
   const app = createApp({
     client,
     auth,

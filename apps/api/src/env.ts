@@ -13,6 +13,7 @@ import { checkCommonSettings, commonSettingsShape, presentVariables } from '@org
 import { z } from 'zod';
 import { parseTokenList, type StaticToken } from './auth/token-config.js';
 import { checkHubEnv, HUB_ENV_SHAPE } from './hub/hub-settings.js';
+import { tracingEnvShape } from './tracing/settings.js';
 
 const MiB = 1024 * 1024;
 
@@ -57,6 +58,9 @@ const tokenList = z.string().transform((text, ctx): StaticToken[] => {
 export const ApiEnv = z
   .object({
     ...commonSettingsShape,
+    ...tracingEnvShape,
+    /** How often the interface-control document's metrics read each Redis node's INFO while scraped (seconds). */
+    METRICS_NODE_REFRESH_SECONDS: int(1, 3_600).default(15),
     /** `false`: the process logs that the API is disabled and exits 0 (for compose profiles). */
     API_ENABLED: envBoolean.default(true),
     API_HOST: z.string().min(1).default('0.0.0.0'),

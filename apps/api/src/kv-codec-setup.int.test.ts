@@ -89,7 +89,7 @@ describe('v2 write options from the env (real Redis)', () => {
       cache_request: { key: 'b', value: SECRET, options: { cache_type: 'secrets' } },
     });
     expect(byPolicy.status, await byPolicy.clone().text()).toBe(201);
-    expect((await byPolicy.json()).metadata.options).toMatchObject({
+    expect(((await byPolicy.json()) as { metadata: { options: unknown } }).metadata.options).toMatchObject({
       encryption: 'aes-256-gcm',
       key_id: 'k1',
       cache_type: 'secrets',
@@ -106,7 +106,7 @@ describe('v2 write options from the env (real Redis)', () => {
       cache_request: { key: 'c', value: SECRET, options: { encryption: true } },
     });
     expect(refused.status).toBe(400);
-    expect((await refused.json()).error.code).toBe('CACHE_007');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('CACHE_007');
     const read = await fetch(`${url}/api/v2/cache/c`, { headers: { 'x-tenant-id': 'acme' } });
     expect(read.status).toBe(404);
   });

@@ -1,8 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { API_VERSION } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import { type ApiEnv, EnvError, loadEnv } from './env.js';
 import { createLogger, flushLogger, type Logger } from './logger.js';
+import { tracingSettingsOf } from './tracing/settings.js';
+import { startTracing } from './tracing/start-tracing.js';
 
 export interface RunningApi {
   url: string;
@@ -13,6 +16,8 @@ export interface RunningApi {
 
 /** Starts the API from a parsed env and returns once it listens. */
 export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi> {
+  const tracing = startTracing(tracingSettingsOf(env, 'cache-api'), { version: API_VERSION });
+  if (tracing) logger.info('tracing on (OpenTelemetry, OTLP/HTTP)');
   let draining = false;
   const { app, client, auth, backend, hub } = await bootstrap(env, logger, () => draining);
   const server = serve({ fetch: app.fetch, hostname: env.API_HOST, port: env.API_PORT });
@@ -48,6 +53,7 @@ export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi>
       clearTimeout(timer);
       await hub?.stop();
       await client.close();
+      await tracing?.shutdown();
     })();
     return closing;
   };

@@ -27,6 +27,7 @@ import {
   presentVariables,
 } from '@org/service-kit';
 import { z } from 'zod';
+import { type TracingSettings, tracingEnvShape, tracingSettingsOf } from './tracing/settings.js';
 
 export type { LogFormat, LogLevel } from '@org/service-kit';
 
@@ -38,6 +39,7 @@ const hostPorts = (defaultPort: number) =>
 const EnvSchema = z
   .object({
     ...commonSettingsShape,
+    ...tracingEnvShape,
     KAFKA_BOOTSTRAP_SERVERS: hostPorts(9092).default([{ host: 'kafka', port: 9092 }]),
     KAFKA_VALIDATED_DATA_TOPIC: z.string().trim().min(1).default('iot_validated_data'),
     KAFKA_ERROR_TOPIC: z.string().trim().min(1).default('iot_errors'),
@@ -128,6 +130,8 @@ export interface IngestorConfig {
   logFormat: LogFormat;
   /** The settings every app shares, parsed as every app parses them. */
   settings: CommonSettings;
+  /** OpenTelemetry traces (off unless ENABLE_OTEL=true). */
+  tracing: TracingSettings;
 }
 
 /** A configuration problem: the message names every bad variable. */
@@ -178,5 +182,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     settings: commonSettingsOf(e),
+    tracing: tracingSettingsOf(e, 'cache-ingestor'),
   };
 }

@@ -13,6 +13,7 @@ import { parseErrorCodes } from './replay/error-records.js';
 import { replayErrorFile } from './replay/replay-file.js';
 import { replayErrorTopic } from './replay/replay-topic.js';
 import { AbortedError } from './retry.js';
+import { startTracing } from './tracing/start-tracing.js';
 
 const USAGE = `Usage:
   cache-ingestor                              consume Kafka into Redis (configured by env)
@@ -123,6 +124,8 @@ function parse(argv: string[]) {
 
 async function runService(config: IngestorConfig): Promise<number> {
   const logger = createLogger(config.logLevel, 1, config.logFormat);
+  const tracing = startTracing(config.tracing);
+  if (tracing) logger.info('tracing on (OpenTelemetry, OTLP/HTTP)');
   let exitCode = 0;
   let finish!: (code: number) => void;
   const finished = new Promise<number>((resolve) => {
@@ -140,6 +143,7 @@ async function runService(config: IngestorConfig): Promise<number> {
     }, SHUTDOWN_BUDGET_MS - 500);
     const ingestor = await starting?.catch(() => undefined);
     await ingestor?.stop();
+    await tracing?.shutdown();
     clearTimeout(hard);
     finish(exitCode);
   }

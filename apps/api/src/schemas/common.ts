@@ -13,6 +13,7 @@ export const ErrorEnvelopeSchema = z
         operation: z.string().optional(),
         timestamp: z.string(),
         request_id: z.string().optional(),
+        correlation_id: z.string().optional(),
       }),
     }),
   })
