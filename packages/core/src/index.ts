@@ -1,5 +1,6 @@
 export * from './coalesce.js';
 export * from './config.js';
+export * from './control-signing.js';
 export * from './device-state.js';
 export * from './errors.js';
 export * from './failure-class.js';
@@ -18,4 +19,3 @@ export * from './models/validated-output.js';
 export * from './readings-record.js';
 export * from './timestamp.js';
 export * from './value-codec/index.js';
-export * from './control-signing.js';
