@@ -40,6 +40,7 @@ describe('README blocks and commands', () => {
 
   it('skips by rule, with a reason, and rewrites the README addresses', () => {
     expect(skipReason('docker compose up', [])).toMatch(/Docker/);
+    expect(skipReason('ENABLE_OTEL=true docker compose up', [])).toMatch(/Docker/);
     expect(skipReason('REDIS_URL=x ./dev test', [])).toMatch(/whole suite/);
     expect(skipReason('cache-cli list', ['no-test'])).toMatch(/no-test/);
     expect(skipReason('cache-cli list', [])).toBeNull();
