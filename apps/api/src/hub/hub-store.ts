@@ -12,6 +12,8 @@ export interface HubStore {
   loadPosition(): Promise<string | null>;
   /** Saves the position only while `owner` holds the lease (a fenced write); false when it lost it. */
   savePosition(owner: string, eventId: string): Promise<boolean>;
+  /** Sets the position only when none is saved (the very first start), lease or not. */
+  initPosition(eventId: string): Promise<void>;
   /** Records a nonce for `ttlMs`; false when it was seen already. */
   claimNonce(nonce: string, ttlMs: number): Promise<boolean>;
   /** Backend counters for the health event, or null when the backend has none. */
@@ -51,6 +53,9 @@ export function redisHubStore(transport: RedisTransport): HubStore {
     loadPosition: () => redis.get(keys.hubRelayPosition),
     savePosition: async (owner, eventId) =>
       Number(await redis.eval(SAVE, 2, keys.hubRelayLease, keys.hubRelayPosition, owner, eventId)) === 1,
+    initPosition: async (eventId) => {
+      await redis.set(keys.hubRelayPosition, eventId, 'NX');
+    },
     claimNonce: async (nonce, ttlMs) =>
       (await redis.set(keys.hubControlNonce(nonce), '1', 'PX', ttlMs, 'NX')) === 'OK',
     clockMs: async () => {
@@ -88,6 +93,9 @@ export function memoryHubStore(): HubStore {
       if (leaseOwner !== owner) return false;
       position = eventId;
       return true;
+    },
+    initPosition: async (eventId) => {
+      position ??= eventId;
     },
     claimNonce: async (nonce, ttlMs) => {
       const now = Date.now();

@@ -3,6 +3,7 @@ import { type CacheClient, createCacheClient } from '@org/cache-client';
 import { type CacheEvent, HUB_HEADERS, HubHealthEvent, type Reading } from '@org/cache-core';
 import { type NatsServer, type RedisServer, startNats, startRedis } from '@org/cache-testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hubStoreFor } from './hub-store.js';
 import { natsConnect, streamMessages, testSettings, until } from './hub-test-kit.js';
 import { hubSubjects, startHub } from './start-hub.js';
 
@@ -196,6 +197,38 @@ describe('message hub relay (real Redis, real nats-server with JetStream)', () =
       } finally {
         await fresh.close();
       }
+    }
+  });
+
+  it('a first hub stopped before its relay ran keeps its starting point: the next start relays what came after it', async () => {
+    const fresh = createCacheClient({ transport: 'redis', url: redis.url, keyPrefix: 'stopped:' });
+    const settings = testSettings(nats.url, { NATS_SUBJECT_PREFIX: 'stopped.', HUB_RELAY_START: 'now' });
+    try {
+      await writeChanges(fresh, 6, 'before'); // before any hub: not relayed
+      // another holder keeps the lease, so the first hub's relay never takes a turn before it stops
+      const store = hubStoreFor(fresh);
+      expect(await store.holdLease('someone-else', 10_000)).toBe(true);
+      const first = await startHub({ client: fresh, settings, logger: quiet });
+      await first.stop();
+      await store.releaseLease('someone-else');
+      await writeChanges(fresh, 9, 'between');
+      const second = await startHub({ client: fresh, settings, logger: quiet });
+      try {
+        const expected = (await allEvents(fresh)).slice(6).map((e) => e.id);
+        await until(
+          async () =>
+            (await streamMessages(nc, 'CACHE_EVENTS', 'stopped.cache.item.updated')).length >=
+            expected.length,
+        );
+        const got = (await streamMessages(nc, 'CACHE_EVENTS', 'stopped.cache.item.updated')).map(
+          (m) => (m.json as CacheEvent).id,
+        );
+        expect(got).toEqual(expected);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await fresh.close();
     }
   });
 

@@ -9,7 +9,7 @@ import { envelopeHeaders, freshEnvelope } from './hub-envelope.js';
 import type { HubLogger } from './hub-logger.js';
 import type { HubSettings } from './hub-settings.js';
 import { type HubStore, hubStoreFor } from './hub-store.js';
-import { type Relay, startRelay } from './relay.js';
+import { type Relay, startingPosition, startRelay } from './relay.js';
 import { HubRuntimeConfig } from './runtime-config.js';
 
 export interface StartHubOptions {
@@ -100,6 +100,9 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
   if (settings.relayStart === 'now') {
     try {
       startMs = await store.clockMs();
+      // saved now, not by the relay's first turn: a hub stopped before that turn must not let the
+      // next start pick a later 'now' and skip what was written in between
+      await store.initPosition(startingPosition(startMs));
     } catch (error) {
       await nc.close();
       throw error;
