@@ -121,7 +121,7 @@ describe('NearCache', () => {
     expect(cache.stats().entries).toBe(0);
   });
 
-  it('stays within maxBytes, evicting the least recently used', async () => {
+  it('stays within maxBytes, evicting what was not read since the hand passed (CLOCK)', async () => {
     const cache = make(NEAR_CACHE_MIN_BYTES);
     const fetch = async (ids: string[]) => ids.map((id) => `value-of-${id}`.padEnd(40, '.'));
     for (let i = 0; i < 200; i++) {

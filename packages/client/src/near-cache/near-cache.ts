@@ -55,6 +55,8 @@ export interface NearCacheHit<V> {
 }
 
 interface Entry<V> extends NearCacheHit<V> {
+  /** Read since the eviction hand last passed it (CLOCK's reference bit): it gets a second chance. */
+  used: boolean;
   bytes: number;
   seq: number;
   storedAt: number;
@@ -120,9 +122,8 @@ export class NearCache<V> {
     if (entry === undefined) return undefined;
     if (this.maxAgeMs !== 0 && Date.now() - entry.storedAt >= this.maxAgeMs) return undefined;
     this.#stats.hits++;
-    // most recently used last: eviction takes the first
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    // a flag, not a move: a hit writes nothing to the map (see #evict)
+    entry.used = true;
     return entry;
   }
 
@@ -146,9 +147,7 @@ export class NearCache<V> {
       const entry = this.#entries.get(key);
       if (entry !== undefined && (this.maxAgeMs === 0 || now - entry.storedAt < this.maxAgeMs)) {
         this.#stats.hits++;
-        // most recently used last: eviction takes the first
-        this.#entries.delete(key);
-        this.#entries.set(key, entry);
+        entry.used = true;
         out[i] = entry.value;
         continue;
       }
@@ -246,17 +245,34 @@ export class NearCache<V> {
     this.#entries.set(key, {
       value,
       derived: undefined,
+      used: false,
       bytes,
       seq,
       storedAt: this.maxAgeMs > 0 ? Date.now() : 0,
     });
     this.#bytes += bytes;
     this.#stats.stores++;
-    while (this.#bytes > this.maxBytes) {
-      const first = this.#entries.keys().next();
-      if (first.done) break;
-      this.#bytes -= this.#entries.get(first.value)!.bytes;
-      this.#entries.delete(first.value);
+    if (this.#bytes > this.maxBytes) this.#evict();
+  }
+
+  /**
+   * CLOCK (second chance) over the map's insertion order: the oldest entry goes, unless it was
+   * read since the hand last passed it; then it loses its flag and moves to the back. So a hit
+   * costs a flag instead of a delete and a set (which, at tens of thousands of hits a second,
+   * kept the map rehashing and the old generation churning), and eviction stays close to LRU.
+   * Ends: each pass clears the flags it meets, so a second pass finds a victim.
+   */
+  #evict(): void {
+    const entries = this.#entries;
+    for (const [key, entry] of entries) {
+      if (this.#bytes <= this.maxBytes) return;
+      entries.delete(key);
+      if (entry.used) {
+        entry.used = false;
+        entries.set(key, entry);
+        continue;
+      }
+      this.#bytes -= entry.bytes;
       this.#stats.evictions++;
     }
   }
