@@ -1,9 +1,8 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import { CellCounter, type CounterCell } from './counter-cells.js';
+import { CellHistogram, type HistogramCell } from './histogram-cells.js';
 import { IcdMetrics } from './icd-metrics/icd-metrics.js';
 import { type LookupTotals, NodeSampler } from './icd-metrics/node-sampler.js';
-
-type HistogramChild = { observe(v: number): void };
 
 interface LookupCells {
   hit: CounterCell;
@@ -17,11 +16,11 @@ export const OTHER_TENANTS = 'other';
 
 /** The metrics of one route pattern and method, bound once: recording a request only adds to numbers. */
 export class RouteMetrics {
-  readonly #latency: HistogramChild;
+  readonly #latency: HistogramCell;
   readonly #byStatus = new Map<number, CounterCell>();
   readonly #cellOf: (status: number) => CounterCell;
 
-  constructor(latency: HistogramChild, cellOf: (status: number) => CounterCell) {
+  constructor(latency: HistogramCell, cellOf: (status: number) => CounterCell) {
     this.#latency = latency;
     this.#cellOf = cellOf;
   }
@@ -47,7 +46,7 @@ export class ApiMetrics {
     registers: [this.registry],
   });
   readonly requests = this.#requests.counter;
-  readonly latency = new Histogram({
+  readonly latency = new CellHistogram({
     name: 'cache_api_request_duration_seconds',
     help: 'HTTP request latency by method and route pattern',
     labelNames: ['method', 'route'] as const,
@@ -116,7 +115,7 @@ export class ApiMetrics {
     }
     let bound = byMethod.get(method);
     if (bound === undefined) {
-      bound = new RouteMetrics(this.latency.labels(method, route), (status) =>
+      bound = new RouteMetrics(this.latency.cell({ method, route }), (status) =>
         this.#requests.cell({ method, route, status: String(status) }),
       );
       byMethod.set(method, bound);

@@ -32,6 +32,28 @@ describe('key scheme', () => {
     expect(keys.deviceMetadata('a}b')).not.toBe(keys.deviceMetadata('a%7Db'));
   });
 
+  it('reads the device id back from a metadata key, and nothing from any other string', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 64 }),
+        fc.constantFrom('', 'p:', 'a{b}:', 'x%'),
+        fc.string({ unit: 'binary', maxLength: 80 }),
+        (id, prefix, noise) => {
+          const keys = createKeyScheme(prefix);
+          expect(keys.deviceIdOfMetadata(keys.deviceMetadata(id))).toBe(id);
+          expect(keys.deviceIdOfMetadata(keys.deviceReadings(id))).toBeNull();
+          expect(createKeyScheme(`${prefix}other:`).deviceIdOfMetadata(keys.deviceMetadata(id))).toBeNull();
+          // whatever a string is, an id read from it names exactly that key
+          for (const key of [noise, `${prefix}device:{d1}:${noise}:metadata`, `${prefix}device:{d${noise}`]) {
+            const read = keys.deviceIdOfMetadata(key);
+            if (read !== null) expect(keys.deviceMetadata(read)).toBe(key);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('spreads ids over every bucket', () => {
     const seen = new Set<number>();
     for (let i = 0; i < 2_000; i++) seen.add(deviceBucket(`device-${i}`));

@@ -28,6 +28,8 @@ import { assertTenant } from './ids.js';
 export interface KeyScheme {
   readonly prefix: string;
   deviceMetadata(deviceId: string): string;
+  /** The device id whose `deviceMetadata` key this is, or null when it is not one (the exact inverse). */
+  deviceIdOfMetadata(key: string): string | null;
   deviceReadings(deviceId: string): string;
   /** The outbox stream of the device's bucket (same slot as the device's keys). */
   deviceEvents(deviceId: string): string;
@@ -81,6 +83,20 @@ export function deviceBucket(deviceId: string): number {
   return (h >>> 0) % DEVICE_BUCKETS;
 }
 
+/** `encodeTagPart` undone (only what it encodes: `%7B`, `%7D`, `%25`); null for any other `%`. */
+function decodeTagPart(value: string): string | null {
+  if (!value.includes('%')) return value;
+  let failed = false;
+  const decoded = value.replace(/%(..)?/g, (_, hex: string | undefined) => {
+    if (hex === '7B') return '{';
+    if (hex === '7D') return '}';
+    if (hex === '25') return '%';
+    failed = true;
+    return '';
+  });
+  return failed ? null : decoded;
+}
+
 const BUCKET_TAGS = Array.from({ length: DEVICE_BUCKETS }, (_, b) => `{d${b}}`);
 
 /** Escapes Redis glob metacharacters so that a literal string can be used inside a MATCH pattern. */
@@ -90,9 +106,21 @@ export function escapeGlob(literal: string): string {
 
 export function createKeyScheme(prefix = ''): KeyScheme {
   const p = prefix;
+  const deviceMetadata = (id: string) =>
+    `${p}device:${BUCKET_TAGS[deviceBucket(id)]}:${encodeTagPart(id)}:metadata`;
+  const devicePrefix = `${p}device:{d`;
+  const metadataSuffix = ':metadata';
   return {
     prefix: p,
-    deviceMetadata: (id) => `${p}device:${BUCKET_TAGS[deviceBucket(id)]}:${encodeTagPart(id)}:metadata`,
+    deviceMetadata,
+    deviceIdOfMetadata: (key) => {
+      if (!key.startsWith(devicePrefix) || !key.endsWith(metadataSuffix)) return null;
+      const tagEnd = key.indexOf('}:', devicePrefix.length);
+      if (tagEnd < 0) return null;
+      const id = decodeTagPart(key.slice(tagEnd + 2, key.length - metadataSuffix.length));
+      // the bucket and the encoding must be the ones this scheme gives that id
+      return id !== null && id !== '' && deviceMetadata(id) === key ? id : null;
+    },
     deviceReadings: (id) => `${p}device:${BUCKET_TAGS[deviceBucket(id)]}:${encodeTagPart(id)}:readings`,
     deviceEvents: (id) => `${p}events:${BUCKET_TAGS[deviceBucket(id)]}`,
     bucketEvents: (bucket) => `${p}events:${BUCKET_TAGS[bucket]}`,

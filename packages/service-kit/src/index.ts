@@ -18,6 +18,7 @@ export {
   logFormatSetting,
   logLevelSetting,
 } from './log-settings.js';
+export { isoTimeField } from './log-time.js';
 export { createServiceLogger, resolveLogFormat, type ServiceLoggerOptions } from './logger.js';
 export { formatLogLine, type LineSink, PrettyDestination } from './pretty-destination.js';
 export {

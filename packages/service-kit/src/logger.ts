@@ -1,6 +1,7 @@
 import { isatty } from 'node:tty';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogFormat, LogLevel } from './log-settings.js';
+import { isoTimeField } from './log-time.js';
 import { PrettyDestination } from './pretty-destination.js';
 
 export interface ServiceLoggerOptions {
@@ -38,7 +39,7 @@ export function createServiceLogger(options: ServiceLoggerOptions): Logger {
     {
       level: options.level,
       base: { service: options.service, pid: process.pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: () => isoTimeField(),
       formatters: { level: (label) => ({ level: label }) },
     },
     format === 'pretty' ? (new PrettyDestination(sink) as DestinationStream) : sink,

@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../logger.js';
 import type { ApiMetrics, RouteMetrics } from '../metrics.js';
 import { tracing } from '../tracing/state.js';
+import { AccessLog } from './access-log.js';
 import { type AppEnv, requestHeader } from './context.js';
 import { CLIENT_CLOSED_STATUS } from './errors.js';
 import { routeLabel } from './route-label.js';
@@ -16,8 +17,8 @@ export { routeLabel } from './route-label.js';
 /** What `observe` records a request with, bound once per method and route pattern. */
 interface RouteObserver {
   metrics: RouteMetrics;
-  /** A child logger with `method` and `route` bound (serialized once, not per line). */
-  log: Logger;
+  /** The access line's writer over a child logger with `method` and `route` bound (serialized once, not per line). */
+  access: AccessLog;
 }
 
 /**
@@ -38,7 +39,10 @@ export function observe(logger: Logger, metrics: ApiMetrics): MiddlewareHandler<
     }
     let observer = byMethod.get(method);
     if (observer === undefined) {
-      observer = { metrics: metrics.route(method, route), log: logger.child({ method, route }) };
+      observer = {
+        metrics: metrics.route(method, route),
+        access: new AccessLog(logger.child({ method, route })),
+      };
       byMethod.set(method, observer);
     }
     return observer;
@@ -65,22 +69,17 @@ export function observe(logger: Logger, metrics: ApiMetrics): MiddlewareHandler<
     observer.metrics.observe(status, seconds);
     const operation = c.get('operation');
     if (operation !== undefined) metrics.icd.observeLatency(operation, seconds);
-    if (observer.log.isLevelEnabled('info')) {
-      const line: Record<string, unknown> = {
-        request_id: requestId,
-        correlation_id: correlationId,
+    if (observer.access.enabled) {
+      // The client went away mid-request (499): its one line, at info (not an error of ours).
+      observer.access.write({
+        requestId,
+        correlationId,
         status,
         ms: Math.round(seconds * 100_000) / 100,
-      };
-      const principal = c.get('principal');
-      if (principal !== undefined) line.principal = principal.id;
-      const tenant = c.get('tenant');
-      if (tenant !== undefined) line.tenant = tenant;
-      if (status === CLIENT_CLOSED_STATUS) {
-        // The client went away mid-request: its one line, at info (not an error of ours).
-        line.client_closed = true;
-        observer.log.info(line, 'client closed');
-      } else observer.log.info(line, 'request');
+        principal: c.get('principal')?.id,
+        tenant: c.get('tenant') ?? undefined,
+        clientClosed: status === CLIENT_CLOSED_STATUS,
+      });
     }
   };
 }

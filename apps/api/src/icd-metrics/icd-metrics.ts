@@ -1,4 +1,5 @@
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
+import { CellHistogram, type HistogramCell } from '../histogram-cells.js';
 
 /**
  * The metrics the interface-control document names (its section 6.1), on a registry of their own
@@ -26,7 +27,7 @@ export class IcdMetrics {
     labelNames: ['service', 'cache_type'] as const,
     registers: [this.registry],
   });
-  readonly latency = new Histogram({
+  readonly latency = new CellHistogram({
     name: 'cache_latency',
     help: 'Latency of the cache operations served (seconds), by operation',
     labelNames: ['operation'] as const,
@@ -51,7 +52,7 @@ export class IcdMetrics {
     labelNames: ['node'] as const,
     registers: [this.registry],
   });
-  readonly #latencyByOperation = new Map<string, { observe(v: number): void }>();
+  readonly #latencyByOperation = new Map<string, HistogramCell>();
 
   constructor(service = 'cache-api') {
     this.service = service;
@@ -61,7 +62,7 @@ export class IcdMetrics {
   observeLatency(operation: string, seconds: number): void {
     let child = this.#latencyByOperation.get(operation);
     if (child === undefined) {
-      child = this.latency.labels(operation);
+      child = this.latency.cell({ operation });
       this.#latencyByOperation.set(operation, child);
     }
     child.observe(seconds);

@@ -4,12 +4,11 @@ import { InvalidationTracker } from '../redis/tracking.js';
 import { NearCache, type NearCacheHit, type NearCacheOptions, type NearCacheStats } from './near-cache.js';
 
 /**
- * Estimated heap bytes of one entry: the key and the JSON of the value as UTF-16 strings, plus a
- * fixed cost for the objects (entry, metadata object, map slot). Measured with
+ * Estimated heap bytes of one entry: the key (the device id) and the JSON of the value as UTF-16
+ * strings, plus a fixed cost for the objects (entry, metadata object, map slot). Measured with
  * `bench/near-cache-memory.bench.ts`-style heap snapshots it is within a factor 2 of the real cost.
  */
 const ENTRY_OVERHEAD_BYTES = 240;
-const METADATA_SUFFIX = ':metadata';
 export function metadataEntryBytes(key: string, value: DeviceMetadata | null): number {
   return ENTRY_OVERHEAD_BYTES + 2 * key.length + (value === null ? 0 : 2 * JSON.stringify(value).length);
 }
@@ -49,20 +48,25 @@ export function nearCacheOf(transport: object): InstalledNearCache | undefined {
 export function installNearCache(transport: RedisTransport, options: NearCacheOptions): InstalledNearCache {
   const cache = new NearCache<DeviceMetadata | null>(options, metadataEntryBytes);
   const keys = transport.keys;
+  // Entries are keyed by device id (a hit then hashes the id it was given, instead of building
+  // and hashing its Redis key); the server's invalidations name Redis keys and are read back to ids.
   const tracker = new InvalidationTracker(transport.redis, `${keys.prefix}device:`, {
     invalidate: (changed) => {
       // the readings keys change too; only metadata keys are cached
-      for (const key of changed) if (key.endsWith(METADATA_SUFFIX)) cache.invalidate(key);
+      for (const key of changed) {
+        const id = keys.deviceIdOfMetadata(key);
+        if (id !== null) cache.invalidate(id);
+      }
     },
     invalidateAll: () => cache.clear(cache.active),
     reset: (active) => cache.clear(active),
   });
   const target = transport as unknown as Guarded;
   const read = target.getDeviceMetadataMany.bind(transport);
-  target.getDeviceMetadataMany = (ids) => cache.getMany(ids.map(keys.deviceMetadata), ids, read);
+  target.getDeviceMetadataMany = (ids) => cache.getMany(ids, ids, read);
 
   const around = async <T>(ids: Iterable<string>, write: () => Promise<T>): Promise<T> => {
-    const touched = [...new Set(Array.from(ids, keys.deviceMetadata))];
+    const touched = [...new Set(ids)];
     for (const key of touched) cache.invalidate(key);
     try {
       return await write();
@@ -98,7 +102,7 @@ export function installNearCache(transport: RedisTransport, options: NearCacheOp
   const handle: InstalledNearCache = {
     cache,
     tracker,
-    peekMetadata: (id) => cache.peek(keys.deviceMetadata(id)),
+    peekMetadata: (id) => cache.peek(id),
     stats: () => cache.stats(),
   };
   installed.set(transport, handle);

@@ -1,8 +1,8 @@
 /**
  * The near-cache: recent answers kept in process, bounded by bytes, emptied or pruned by the
- * server's invalidations (see `docs/near-cache.md`). Generic over what is cached; keyed by the
- * Redis key the answer was read from, so an invalidation message (a list of key names) applies
- * as it is.
+ * server's invalidations (see `docs/near-cache.md`). Generic over what is cached and over its
+ * keys: the owner maps the server's invalidations (Redis key names) to its keys (the metadata
+ * near-cache keys by device id).
  *
  * Rules that make it safe:
  * - an answer is stored only when tracking was on before the read was sent and nothing
