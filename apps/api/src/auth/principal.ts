@@ -10,6 +10,8 @@ export interface Principal {
   /** Tenants it may touch; null: any. */
   readonly tenants: ReadonlySet<string> | null;
   readonly admin: boolean;
+  /** Its rate-limit subject (`svc:<id>`), built once: the limiter hashes the same string every request. */
+  readonly rateSubject: string;
 }
 
 export function makePrincipal(
@@ -27,6 +29,7 @@ export function makePrincipal(
     scopes: set,
     tenants: tenants === null ? null : new Set(tenants),
     admin: set.has(ADMIN_SCOPE),
+    rateSubject: `svc:${id}`,
   };
 }
 

@@ -14,7 +14,10 @@ export function respond(
   headers?: Record<string, string>,
 ): Response {
   c.set('responded', true);
-  return new Response(body, { status, headers: { ...c.get('headers'), ...headers } });
+  // the request's own object (made per request by `observe`): completed in place, not copied
+  const all = c.get('headers');
+  if (headers !== undefined) Object.assign(all, headers);
+  return new Response(body, { status, headers: all });
 }
 
 /** A JSON answer. */

@@ -19,11 +19,24 @@ export function rateLimit(
   metrics: ApiMetrics,
 ): MiddlewareHandler<AppEnv> {
   let lastWarning = 0;
+  // the limit and the reset seconds rarely change: their header text is kept while they do not
+  let limit = -1;
+  let limitText = '';
+  let reset = -1;
+  let resetText = '';
   const apply = (c: Context<AppEnv>, decision: RateDecision, next: Next) => {
     const headers = c.get('headers');
-    headers['ratelimit-limit'] = String(decision.limit);
+    if (decision.limit !== limit) {
+      limit = decision.limit;
+      limitText = String(limit);
+    }
+    if (decision.resetSeconds !== reset) {
+      reset = decision.resetSeconds;
+      resetText = String(reset);
+    }
+    headers['ratelimit-limit'] = limitText;
     headers['ratelimit-remaining'] = String(decision.remaining);
-    headers['ratelimit-reset'] = String(decision.resetSeconds);
+    headers['ratelimit-reset'] = resetText;
     if (!decision.allowed) {
       metrics.rateLimited.inc();
       throw new RateLimitError(
@@ -48,7 +61,7 @@ export function rateLimit(
   return (c, next) => {
     const principal = c.get('principal');
     // Never a header the client chooses: the token's service id, else the connection's peer.
-    const subject = principal.kind === 'anonymous' ? `ip:${remoteAddress(c.env)}` : `svc:${principal.id}`;
+    const subject = principal.kind === 'anonymous' ? `ip:${remoteAddress(c.env)}` : principal.rateSubject;
     let pending: RateDecision | Promise<RateDecision>;
     try {
       pending = limiter.hit(subject);
