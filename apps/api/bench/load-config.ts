@@ -8,6 +8,8 @@ export interface LoadConfig {
   token?: string;
   /** A file of request paths (after `pathPrefix`), one per line, instead of `dev-%06d` ids (wrk only). */
   pathsFile?: string;
+  /** Every id in order, round and round, instead of random ids (wrk only: for warming every device). */
+  sequential?: boolean;
 }
 
 export interface LoadResult {

@@ -17,8 +17,10 @@ const SCRIPT = `
 local prefix, devices = "/", 1
 local headers = {}
 local paths = nil
+local sequential, n = false, -1
 function init(args)
   prefix, devices = args[1], tonumber(args[2])
+  sequential = args[4] == "sequential"
   if args[3] and args[3] ~= "" then
     paths = {}
     for line in io.lines(args[3]) do paths[#paths + 1] = line end
@@ -29,6 +31,10 @@ function init(args)
   math.randomseed(os.time())
 end
 function request()
+  if sequential then
+    n = (n + 1) % devices
+    return wrk.format("GET", prefix .. string.format("dev-%06d", n), headers)
+  end
   if paths then return wrk.format("GET", prefix .. paths[math.random(1, devices)], headers) end
   return wrk.format("GET", prefix .. string.format("dev-%06d", math.random(0, devices - 1)), headers)
 end
@@ -79,6 +85,7 @@ export async function runWrk(config: LoadConfig): Promise<LoadResult> {
       config.pathPrefix,
       String(config.devices),
       config.pathsFile ?? '',
+      config.sequential ? 'sequential' : 'random',
     ];
     const child = spawn('wrk', args, {
       env: { ...process.env, WRK_BEARER_TOKEN: config.token ?? '' },

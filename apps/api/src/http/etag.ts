@@ -38,14 +38,15 @@ export function cacheControlFor(ttlSeconds: number | null): string {
 
 /**
  * Answers a read: 304 without a body when the caller's `If-None-Match` matches, else 200 with the
- * JSON body. `body` is already serialized (it is what the ETag covers when none is given).
+ * JSON body. `body` is already serialized (it is what the ETag covers when none is given), as text
+ * or as its UTF-8 bytes (then `etag` must be given).
  */
 export function conditionalJson(
   c: Context<AppEnv>,
-  body: string,
+  body: string | Uint8Array<ArrayBuffer>,
   options: { etag?: string; cacheControl: string; vary?: string },
 ): Response {
-  const etag = options.etag ?? etagOf(body);
+  const etag = options.etag ?? etagOf(typeof body === 'string' ? body : Buffer.from(body).toString());
   const headers: Record<string, string> = { etag, 'cache-control': options.cacheControl };
   if (options.vary) headers.vary = options.vary;
   if (matchesIfNoneMatch(requestHeader(c, 'if-none-match'), etag)) return respond(c, 304, null, headers);

@@ -10,7 +10,7 @@ const JSON_TYPE = { 'content-type': 'application/json' };
 export function respond(
   c: Context<AppEnv>,
   status: number,
-  body: string | null,
+  body: string | Uint8Array<ArrayBuffer> | null,
   headers?: Record<string, string>,
 ): Response {
   c.set('responded', true);
