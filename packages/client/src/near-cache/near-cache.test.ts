@@ -121,7 +121,7 @@ describe('NearCache', () => {
     expect(cache.stats().entries).toBe(0);
   });
 
-  it('stays within maxBytes, evicting what was not read since the hand passed (CLOCK)', async () => {
+  it('stays within maxBytes under constant eviction; a key read every turn stays', async () => {
     const cache = make(NEAR_CACHE_MIN_BYTES);
     const fetch = async (ids: string[]) => ids.map((id) => `value-of-${id}`.padEnd(40, '.'));
     for (let i = 0; i < 200; i++) {
@@ -132,6 +132,67 @@ describe('NearCache', () => {
     expect(cache.stats().evictions).toBeGreaterThan(150);
     expect(cache.has('key-0')).toBe(true);
     expect(cache.has('key-1')).toBe(false);
+  });
+
+  it('gives an entry read since the hand passed a second chance: the next unread one goes instead', async () => {
+    const cache = make(NEAR_CACHE_MIN_BYTES); // 5 entries of 200 bytes fit
+    const value = 'v'.repeat(98);
+    for (let i = 0; i < 5; i++) await cache.getMany([`k${i}`], [`k${i}`], async () => [value]);
+    expect(cache.stats().evictions).toBe(0);
+    expect(cache.peek('k0')).toBeDefined(); // the oldest, read
+    await cache.getMany(['k5'], ['k5'], async () => [value]);
+    expect(cache.stats().evictions).toBe(1);
+    expect(cache.has('k0')).toBe(true);
+    expect(cache.has('k1')).toBe(false);
+    // k0 lost its flag when it was spared: unread since, it is the next to go after k2..k4 are read
+    for (const k of ['k2', 'k3', 'k4', 'k5']) cache.peek(k);
+    await cache.getMany(['k6'], ['k6'], async () => [value]);
+    expect(cache.has('k0')).toBe(false);
+    expect(['k2', 'k3', 'k4', 'k5', 'k6'].every((k) => cache.has(k))).toBe(true);
+  });
+
+  it('under any mix of reads, hits and invalidations: bounded, and never a value older than the source', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            op: fc.constantFrom('read', 'read', 'peek', 'invalidate'),
+            key: fc.integer({ min: 0, max: 30 }),
+          }),
+          { maxLength: 300 },
+        ),
+        async (steps) => {
+          const cache = make(NEAR_CACHE_MIN_BYTES * 2);
+          /** What the source holds now: a version per key (an invalidation is a write), its size varying with it. */
+          const version = new Map<number, number>();
+          const valueOf = (k: number) => {
+            const v = version.get(k) ?? 0;
+            return `${k}:${v}:`.padEnd(((k * 37 + v * 11) % 300) + 1, '.');
+          };
+          for (const { op, key } of steps) {
+            const k = `k${key}`;
+            if (op === 'invalidate') {
+              version.set(key, (version.get(key) ?? 0) + 1);
+              cache.invalidate(k);
+              continue;
+            }
+            if (op === 'peek') {
+              const hit = cache.peek(k);
+              // a hit is never an older version than the source's
+              if (hit !== undefined) expect(hit.value).toBe(valueOf(key));
+              continue;
+            }
+            const [got] = await cache.getMany([k], [k], async () => [valueOf(key)]);
+            expect(got).toBe(valueOf(key));
+          }
+          const stats = cache.stats();
+          expect(stats.bytes).toBeLessThanOrEqual(NEAR_CACHE_MIN_BYTES * 2);
+          expect(stats.bytes).toBeGreaterThanOrEqual(0);
+          if (stats.entries === 0) expect(stats.bytes).toBe(0);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   it('a failed read fails its callers and stores nothing', async () => {
