@@ -14,10 +14,8 @@ export function respond(
   headers?: Record<string, string>,
 ): Response {
   c.set('responded', true);
-  // the request's own object (made per request by `observe`): completed in place, not copied
-  const all = c.get('headers');
-  if (headers !== undefined) Object.assign(all, headers);
-  return new Response(body, { status, headers: all });
+  // a copy: the request's common headers stay as they are for any later answer (an error after an answer)
+  return new Response(body, { status, headers: { ...c.get('headers'), ...headers } });
 }
 
 /** A JSON answer. */
