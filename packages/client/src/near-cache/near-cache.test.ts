@@ -165,7 +165,7 @@ describe('NearCache', () => {
           const cache = make(NEAR_CACHE_MIN_BYTES * 2);
           /** What the source holds now: a version per key (an invalidation is a write), its size varying with it. */
           const version = new Map<number, number>();
-          const valueOf = (k: number) => {
+          const sourceValue = (k: number) => {
             const v = version.get(k) ?? 0;
             return `${k}:${v}:`.padEnd(((k * 37 + v * 11) % 300) + 1, '.');
           };
@@ -179,11 +179,11 @@ describe('NearCache', () => {
             if (op === 'peek') {
               const hit = cache.peek(k);
               // a hit is never an older version than the source's
-              if (hit !== undefined) expect(hit.value).toBe(valueOf(key));
+              if (hit !== undefined) expect(hit.value).toBe(sourceValue(key));
               continue;
             }
-            const [got] = await cache.getMany([k], [k], async () => [valueOf(key)]);
-            expect(got).toBe(valueOf(key));
+            const [got] = await cache.getMany([k], [k], async () => [sourceValue(key)]);
+            expect(got).toBe(sourceValue(key));
           }
           const stats = cache.stats();
           expect(stats.bytes).toBeLessThanOrEqual(NEAR_CACHE_MIN_BYTES * 2);
