@@ -75,9 +75,7 @@ describe.each(['memory', 'redis', 'cluster'] as const)('per-device correlation i
       correlationId: 'call-3',
       correlationIds: ['public-c', 'bad\u0007'],
     });
-    expect((await allEvents(client)).slice(-2).map((e) => [e.data.device_id, e.correlation_id])).toEqual([
-      ['c', 'public-c'],
-      ['d', 'call-3'],
-    ]);
+    // (two devices of one call: on Cluster they live on different masters, so their events' order is not fixed)
+    expect(byDevice((await allEvents(client)).slice(-2))).toEqual({ c: 'public-c', d: 'call-3' });
   });
 });
