@@ -10,6 +10,7 @@ import { authenticate } from './auth/middleware.js';
 import type { AppEnv } from './http/context.js';
 import { errorHandler, errorResponse } from './http/errors.js';
 import { observe } from './http/observe.js';
+import { EventReaderSlots } from './limits/event-readers.js';
 import { type ApiLimits, DEFAULT_LIMITS } from './limits/limits.js';
 import { rateLimit } from './limits/middleware.js';
 import { MemoryRateLimiter, type RateLimiter } from './limits/rate-limiter.js';
@@ -64,6 +65,7 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
     client: tracing.on ? traceClient(options.client) : options.client,
     auth,
     limits,
+    eventReaders: new EventReaderSlots(limits.eventReaders),
     logger,
     metrics,
     version: API_VERSION,

@@ -51,6 +51,7 @@ export function limitsOf(env: ApiEnv): ApiLimits {
     maxBatch: env.API_MAX_BATCH,
     maxReadingsBatch: env.API_MAX_READINGS_BATCH,
     maxFutureSkewMs: env.MAX_FUTURE_SKEW * 1000,
+    eventReaders: { perProcess: env.EVENT_READERS_MAX, perCaller: env.EVENT_READERS_PER_CALLER },
   };
 }
 

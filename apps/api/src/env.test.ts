@@ -164,6 +164,28 @@ describe('NEAR_CACHE_MAX_BYTES', () => {
   });
 });
 
+describe('EVENT_READERS_MAX and EVENT_READERS_PER_CALLER', () => {
+  it('are 256 and 32 by default, reach ApiLimits, and anything outside 1..10000 is refused by name', () => {
+    expect(limitsOf(loadEnv({})).eventReaders).toEqual({ perProcess: 256, perCaller: 32 });
+    for (const name of ['EVENT_READERS_MAX', 'EVENT_READERS_PER_CALLER'] as const) {
+      fc.assert(
+        fc.property(
+          fc.oneof(fc.string(), fc.integer().map(String), fc.double().map(String), fc.bigInt().map(String)),
+          (text) => {
+            const n = Number(text.trim());
+            const valid = text.trim() !== '' && Number.isInteger(n) && n >= 1 && n <= 10_000;
+            if (valid) expect(loadEnv({ [name]: text })[name]).toBe(n);
+            else if (text.trim() !== '') expect(() => loadEnv({ [name]: text })).toThrow(new RegExp(name));
+          },
+        ),
+        { numRuns: 300 },
+      );
+    }
+    const limits = limitsOf(loadEnv({ EVENT_READERS_MAX: '10', EVENT_READERS_PER_CALLER: '2' }));
+    expect(limits.eventReaders).toEqual({ perProcess: 10, perCaller: 2 });
+  });
+});
+
 describe('createBackend', () => {
   const silent = pino({ level: 'silent' });
   const events = async (env: Record<string, string>) => {

@@ -117,6 +117,10 @@ export const ApiEnv = z
     API_MAX_BATCH: int(1, 10_000).default(1_000),
     /** Largest reading list of POST /api/devices/readings. */
     API_MAX_READINGS_BATCH: int(1, 100_000).default(10_000),
+    /** Change-feed (SSE) readers served at once by one process (each holds a Redis connection). */
+    EVENT_READERS_MAX: int(1, 10_000).default(256),
+    /** Change-feed readers one caller (token, or client address with auth off) may hold on one process. */
+    EVENT_READERS_PER_CALLER: int(1, 10_000).default(32),
     /** Origins allowed by CORS, comma-separated (`*` for any); empty: no CORS headers. */
     CORS_ORIGINS: envList.default([]),
     /** Serve /docs and /openapi.json without a token even when auth is on. */

@@ -1,6 +1,9 @@
 import { type CacheEvent, isEventId } from '@org/cache-core';
 import { makeReading } from '@org/cache-testkit';
 import { describe, expect, it } from 'vitest';
+import { Authenticator } from './auth/authenticator.js';
+import { parseTokenList } from './auth/token-config.js';
+import { DEFAULT_LIMITS } from './limits/limits.js';
 import { redisApiHarness } from './test/redis-api.js';
 
 const h = redisApiHarness();
@@ -63,6 +66,41 @@ describe('GET /api/v2/events (server-sent events over Redis)', () => {
       headers: { ...SSE, 'last-event-id': 'nope' },
     });
     expect(badResume.status).toBe(400);
+  });
+
+  it('limits readers per caller and per process: 429 with Retry-After, a slot comes back when a reader leaves', async () => {
+    const tokens = parseTokenList('one:token-one-0123456789abcd,two:token-two-0123456789abcd');
+    const api = await h.start({
+      auth: await Authenticator.create({ tokens }),
+      limits: { rateLimit: null, eventReaders: { perProcess: 3, perCaller: 2 } },
+    });
+    const as = (who: 'one' | 'two') => ({ ...SSE, authorization: `Bearer token-${who}-0123456789abcd` });
+    const open = (who: 'one' | 'two') => fetch(`${api.url}/api/v2/events`, { headers: as(who) });
+    const firstOne = await open('one');
+    const secondOne = await open('one');
+    expect([firstOne.status, secondOne.status]).toEqual([200, 200]);
+    const thirdOne = await open('one');
+    expect(thirdOne.status).toBe(429);
+    expect(thirdOne.headers.get('retry-after')).toBe('5');
+    expect(((await thirdOne.json()) as { error: { code: string } }).error.code).toBe('CACHE_009');
+    // the other caller still gets the process's last slot, then the process is full for both
+    const firstTwo = await open('two');
+    expect(firstTwo.status).toBe(200);
+    const secondTwo = await open('two');
+    expect(secondTwo.status).toBe(429);
+    expect(JSON.stringify(await secondTwo.json())).toMatch(/most change-feed readers \(3\)/);
+    // a reader that leaves gives its slot back
+    await firstOne.body!.cancel();
+    let again: Response | undefined;
+    for (let i = 0; i < 50; i++) {
+      again = await open('two');
+      if (again.status === 200) break;
+      await again.body?.cancel();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(again!.status).toBe(200);
+    await Promise.all([secondOne, firstTwo, again!].map((r) => r.body!.cancel()));
+    expect(DEFAULT_LIMITS.eventReaders).toEqual({ perProcess: 256, perCaller: 32 });
   });
 
   it('streams the changes of devices and the caller tenant only, filtered by kind and pattern', async () => {

@@ -1,3 +1,4 @@
+import type { EventReaderLimits } from './event-readers.js';
 import type { RateLimitPolicy } from './rate-limiter.js';
 
 /** Size and rate limits of the API. */
@@ -17,6 +18,8 @@ export interface ApiLimits {
   maxReadingsBatch: number;
   /** Readings and metadata stamped further than this in the future are refused (ms; env MAX_FUTURE_SKEW, s). */
   maxFutureSkewMs: number;
+  /** Change-feed (SSE) readers at once per process and per caller (429 above; env EVENT_READERS_MAX, EVENT_READERS_PER_CALLER). */
+  eventReaders: EventReaderLimits;
 }
 
 export const DEFAULT_LIMITS: ApiLimits = {
@@ -26,4 +29,5 @@ export const DEFAULT_LIMITS: ApiLimits = {
   maxBatch: 1_000,
   maxReadingsBatch: 10_000,
   maxFutureSkewMs: 300_000, // core's DEFAULT_MAX_FUTURE_SKEW_MS
+  eventReaders: { perProcess: 256, perCaller: 32 },
 };

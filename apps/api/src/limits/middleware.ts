@@ -1,8 +1,9 @@
 import { RateLimitError } from '@org/cache-core';
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { type AppEnv, remoteAddress } from '../http/context.js';
+import type { AppEnv } from '../http/context.js';
 import type { Logger } from '../logger.js';
 import type { ApiMetrics } from '../metrics.js';
+import { callerSubject } from './caller-subject.js';
 import type { RateDecision, RateLimiter } from './rate-limiter.js';
 
 const WARN_EVERY_MS = 10_000;
@@ -61,7 +62,7 @@ export function rateLimit(
   return (c, next) => {
     const principal = c.get('principal');
     // Never a header the client chooses: the token's service id, else the connection's peer.
-    const subject = principal.kind === 'anonymous' ? `ip:${remoteAddress(c.env)}` : principal.rateSubject;
+    const subject = callerSubject(principal, c.env);
     let pending: RateDecision | Promise<RateDecision>;
     try {
       pending = limiter.hit(subject);

@@ -1,5 +1,6 @@
 import type { CacheClient } from '@org/cache-client';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { EventReaderSlots } from '../limits/event-readers.js';
 import type { ApiLimits } from '../limits/limits.js';
 import type { Logger } from '../logger.js';
 import type { ApiMetrics } from '../metrics.js';
@@ -10,6 +11,8 @@ export interface RouteDeps {
   client: CacheClient;
   auth: Authenticator;
   limits: ApiLimits;
+  /** The change-feed readers' slots of this app (`limits.eventReaders`). */
+  eventReaders: EventReaderSlots;
   logger: Logger;
   metrics: ApiMetrics;
   version: string;

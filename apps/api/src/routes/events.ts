@@ -3,14 +3,12 @@ import { type CacheEventKind, escapeGlob, ValidationError } from '@org/cache-cor
 import { z } from 'zod';
 import { requestHeader } from '../http/context.js';
 import { DEFAULT_SSE, sseBody } from '../http/sse-stream.js';
+import { callerSubject } from '../limits/caller-subject.js';
 import { PARAM } from '../route-table/params.js';
 import { defineRoute, type RouteRequest } from '../route-table/route.js';
 import type { RouteDeps } from './deps.js';
 
 export const EVENTS_TAG = 'Change events';
-
-/** Readers served at once by one API process (each holds a Redis connection of its own). */
-export const MAX_EVENT_READERS = 256;
 
 const KINDS = ['device', 'kv', 'cache'] as const;
 
@@ -35,8 +33,6 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
-let readers = 0;
-
 /** Opens the SSE answer of a watch; an EventSource sends `Accept: text/event-stream`, others get 400. */
 function serveEvents(
   deps: RouteDeps,
@@ -59,17 +55,18 @@ function serveEvents(
     since: since === '0' ? null : since,
     signal: controller.signal,
   });
-  if (readers >= MAX_EVENT_READERS) {
+  let release: () => void;
+  try {
+    // per process and per caller (429 with Retry-After): one token cannot take every reader's slot
+    release = deps.eventReaders.take(callerSubject(request.principal, c.env));
+  } catch (error) {
     controller.abort();
-    throw new ValidationError(`too many event readers on this instance (${MAX_EVENT_READERS})`, {
-      details: { field: 'readers' },
-    });
+    throw error;
   }
-  readers++;
   const log = { request_id: c.get('requestId'), principal: request.principal.id, tenant: request.tenant };
   deps.logger.info({ ...log, since: since ?? 'now' }, 'event reader connected');
   const body = sseBody(events, controller, DEFAULT_SSE, (reason) => {
-    readers--;
+    release();
     deps.logger.info({ ...log, reason }, 'event reader left');
   });
   c.set('responded', true);
