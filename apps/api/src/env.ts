@@ -9,11 +9,15 @@ import {
   MAX_FUTURE_SKEW_SETTING_SECONDS,
   parseKeyRing,
 } from '@org/cache-core';
-import { checkCommonSettings, commonSettingsShape, presentVariables } from '@org/service-kit';
+import {
+  checkCommonSettings,
+  commonSettingsShape,
+  presentVariables,
+  tracingEnvShape,
+} from '@org/service-kit';
 import { z } from 'zod';
 import { parseTokenList, type StaticToken } from './auth/token-config.js';
 import { checkHubEnv, HUB_ENV_SHAPE } from './hub/hub-settings.js';
-import { tracingEnvShape } from './tracing/settings.js';
 
 const MiB = 1024 * 1024;
 

@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { tracingSettingsOf } from '@org/service-kit';
 import { API_VERSION } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import { type ApiEnv, EnvError, loadEnv } from './env.js';
 import { createLogger, flushLogger, type Logger } from './logger.js';
-import { tracingSettingsOf } from './tracing/settings.js';
 import { startTracing } from './tracing/start-tracing.js';
 
 export interface RunningApi {

@@ -25,9 +25,11 @@ import {
   type LogFormat,
   type LogLevel,
   presentVariables,
+  type TracingSettings,
+  tracingEnvShape,
+  tracingSettingsOf,
 } from '@org/service-kit';
 import { z } from 'zod';
-import { type TracingSettings, tracingEnvShape, tracingSettingsOf } from './tracing/settings.js';
 
 export type { LogFormat, LogLevel } from '@org/service-kit';
 

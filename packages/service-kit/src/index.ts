@@ -33,3 +33,20 @@ export {
   SETTING_BOUNDS,
   SettingsError,
 } from './settings.js';
+export {
+  parseTracingEnv,
+  TRACES_SAMPLERS,
+  type TracesSampler,
+  type TracingEnv,
+  type TracingSettings,
+  tracingEnvShape,
+  tracingSettingsOf,
+} from './tracing/settings.js';
+export {
+  type ServiceTracingOptions,
+  type StartTracingOptions,
+  samplerOf,
+  startServiceTracing,
+  type TracingHandle,
+  type TracingState,
+} from './tracing/start-tracing.js';

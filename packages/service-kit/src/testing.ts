@@ -38,3 +38,5 @@ export const commonEnvArbitrary: fc.Arbitrary<Record<string, string>> = fc.dicti
   fc.constantFrom(...COMMON_SETTING_NAMES),
   value,
 );
+
+export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './tracing/otlp-receiver.js';

@@ -1,85 +1,20 @@
-import { context, propagation } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  type Sampler,
-  type SpanExporter,
-  TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { TracingSettings } from './settings.js';
+  type StartTracingOptions,
+  startServiceTracing,
+  type TracingHandle,
+  type TracingSettings,
+} from '@org/service-kit';
 import { tracing } from './state.js';
 
-export interface TracingHandle {
-  /** Exports what is buffered. */
-  flush(): Promise<void>;
-  /** Flushes, then stops tracing (`tracing.on` is false again). */
-  shutdown(): Promise<void>;
-}
-
-export interface StartTracingOptions {
-  version?: string;
-  /** Instead of the OTLP exporter (tests). */
-  exporter?: SpanExporter;
-}
-
-/** The sampler `OTEL_TRACES_SAMPLER` names. */
-export function samplerOf(settings: Pick<TracingSettings, 'sampler' | 'ratio'>): Sampler {
-  switch (settings.sampler) {
-    case 'always_on':
-      return new AlwaysOnSampler();
-    case 'always_off':
-      return new AlwaysOffSampler();
-    case 'traceidratio':
-      return new TraceIdRatioBasedSampler(settings.ratio);
-    case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.ratio) });
-    default:
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-  }
-}
+export type { TracingHandle } from '@org/service-kit';
 
 /**
- * Starts tracing for this process when `settings.enabled` (else returns null and nothing changes):
- * a tracer provider with a batch span processor exporting OTLP/HTTP (JSON) to `settings.url`, the
- * AsyncLocalStorage context manager and the W3C trace-context propagator (so the client's HTTP
- * transport sends `traceparent`), then `tracing.on = true`. Call before `createApp`.
+ * The API's tracing (`startServiceTracing` with its tracer, `tracing` of `state.ts`): at most
+ * 2,048 spans wait in memory; more are dropped, never queued without end. Call before `createApp`.
  */
 export function startTracing(
   settings: TracingSettings,
   options: StartTracingOptions = {},
 ): TracingHandle | null {
-  if (!settings.enabled) return null;
-  const exporter =
-    options.exporter ??
-    new OTLPTraceExporter({ url: settings.url, headers: settings.headers, timeoutMillis: 10_000 });
-  const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: settings.serviceName,
-      ...(options.version ? { [ATTR_SERVICE_VERSION]: options.version } : {}),
-    }),
-    sampler: samplerOf(settings),
-    // bounded: at most 2,048 spans wait in memory; more are dropped, never queued without end
-    spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 2_048, scheduledDelayMillis: 1_000 })],
-  });
-  provider.register({ propagator: new W3CTraceContextPropagator() });
-  tracing.tracer = provider.getTracer('cache-api', options.version);
-  tracing.on = true;
-  return {
-    flush: () => provider.forceFlush(),
-    shutdown: async () => {
-      tracing.on = false;
-      await provider.shutdown();
-      propagation.disable();
-      context.disable();
-    },
-  };
+  return startServiceTracing(settings, tracing, { ...options, tracerName: 'cache-api', maxQueueSize: 2_048 });
 }

@@ -1,13 +1,13 @@
 import { Writable } from 'node:stream';
 import { createCacheClient } from '@org/cache-client';
+import { parseTracingEnv, tracingEnvShape, tracingSettingsOf } from '@org/service-kit';
+import { type OtlpReceiver, startOtlpReceiver } from '@org/service-kit/testing';
 import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoReadings } from '../demo-data.js';
 import { errorOf } from '../test/fixtures.js';
 import { type ServedApp, serveApp } from '../test/serve.js';
-import { type OtlpReceiver, startOtlpReceiver } from './otlp-receiver.js';
-import { parseTracingEnv, tracingEnvShape, tracingSettingsOf } from './settings.js';
 import { startTracing, type TracingHandle } from './start-tracing.js';
 import { tracing } from './state.js';
 

@@ -1,9 +1,9 @@
 import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { parseTracingEnv, tracingSettingsOf } from '@org/service-kit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LINKS, producerContext, traceChunk } from './chunk-trace.js';
-import { parseTracingEnv, tracingSettingsOf } from './settings.js';
 import { startTracing, type TracingHandle } from './start-tracing.js';
 
 const exporter = new InMemorySpanExporter();

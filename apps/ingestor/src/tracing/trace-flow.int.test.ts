@@ -11,6 +11,8 @@ import { existsSync } from 'node:fs';
 import { context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { createCacheClient } from '@org/cache-client';
 import { freePort } from '@org/cache-testkit';
+import { parseTracingEnv, tracingSettingsOf } from '@org/service-kit';
+import { type OtlpReceiver, startOtlpReceiver } from '@org/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   createTopic,
@@ -22,8 +24,6 @@ import {
   waitFor,
 } from '../../test/helpers.js';
 import { type Ingestor, startIngestor } from '../app.js';
-import { type OtlpReceiver, startOtlpReceiver } from './otlp-receiver.js';
-import { parseTracingEnv, tracingSettingsOf } from './settings.js';
 import { startTracing, type TracingHandle } from './start-tracing.js';
 
 /** The API binary; `TRACE_FLOW_API_BIN` points at another build (e.g. one with the tracing wiring). */
