@@ -11,7 +11,7 @@ import {
   type OutboxSettings,
   type TenantStats,
 } from '@org/cache-core';
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { HitCounter } from '../hit-counter.js';
 import { malformedCursor } from '../listing/cursor.js';
 import { scanBudget } from '../listing/device-listing.js';
@@ -97,10 +97,14 @@ export class RedisKv {
     for (const i of items) args.push(i.key, i.json, i.ttl === null ? 0 : Math.round(i.ttl * 1000));
     // Registered on every write, never from a per-process "already registered" memory: another
     // instance's flush deletes the registry, and a tenant missing from it drops out of kv_entries.
+    // On Cluster the registry and the tenant's stream are on different nodes: the registration is
+    // awaited before the write, so a reader that lists the streams after reading the watermark
+    // never misses a new tenant's first events (readStreams). One Redis runs them in order anyway.
     const registering = Promise.all([
       this.#redis.sadd(this.#keys.kvTenants, tenant),
       this.#redis.sadd(this.#keys.eventTenants, tenant),
     ]);
+    if (this.#redis instanceof Cluster) await registering;
     const [out] = await Promise.all([
       this.#scripts.cacheKvSet(
         items.length + 2,

@@ -65,14 +65,17 @@ export function rangeStart(after: EventPosition | null, source: string): string 
  * Reads up to `perStream` entries after `after` from each stream and merges them in the order
  * (ms, seq, source), keeping only what is final: events before the watermark, and no further
  * than the last entry of a stream whose page was full (its next entries are not read yet).
+ * `watermark` must be read before `streams` were listed: a tenant stream listed later is
+ * registered before its first event is written (see `RedisKv`), so its events are at or above
+ * the watermark and wait for the next read instead of being passed over.
  */
 export async function readStreams(
   redis: Redis | Cluster,
   streams: readonly OutboxStream[],
   after: EventPosition | null,
   perStream: number,
+  watermark: number,
 ): Promise<{ events: { position: EventPosition; event: CacheEvent }[]; more: boolean }> {
-  const watermark = await outboxWatermark(redis);
   const replies = await Promise.all(
     streams.map(
       (s) =>
@@ -108,13 +111,17 @@ export async function readOutbox(
   since: string | null,
   limit: number,
 ): Promise<EventPage> {
-  const streams = await outboxStreams(redis, keys);
   const after = since === null ? null : parseEventId(since);
-  let { events, more } = await readStreams(redis, streams, after, limit);
+  // the watermark first, then the streams: a tenant stream created in between is not passed over
+  const read = async () => {
+    const watermark = await outboxWatermark(redis);
+    return readStreams(redis, await outboxStreams(redis, keys), after, limit, watermark);
+  };
+  let { events, more } = await read();
   // events of the current millisecond wait for the watermark: a few ms at most (clock skew)
   for (let attempt = 0; more && events.length < limit && attempt < WATERMARK_RETRIES; attempt++) {
     await new Promise((resolve) => setTimeout(resolve, 2));
-    ({ events, more } = await readStreams(redis, streams, after, limit));
+    ({ events, more } = await read());
   }
   return {
     events: events.slice(0, limit).map((e) => e.event),

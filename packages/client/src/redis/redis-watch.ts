@@ -19,8 +19,6 @@ const BLOCK_MS = 1_000;
 const CLUSTER_POLL_MS = 20;
 /** How long the watch's own connection may take to be ready. */
 const READY_TIMEOUT_MS = 5_000;
-/** How often the tenant list is read again when following every tenant. */
-const TENANTS_REFRESH_MS = 2_000;
 
 /**
  * Follows the outbox streams the query needs on a dedicated connection (a blocked XREAD would
@@ -50,13 +48,17 @@ export async function* followOutbox(
       after = query.since === null ? null : parseEventId(query.since);
     }
     let streams = await orAbort(selectStreams(redis, keys, query), signal, []);
-    let listedAt = Date.now();
+    // every tenant's stream: listed again before each read, after the watermark (see readStreams),
+    // so a tenant's first events are never passed over by a read that did not know its stream yet
+    const everyTenant = query.kinds.has('kv') && query.tenant === null;
     while (!signal.aborted) {
-      if (query.kinds.has('kv') && query.tenant === null && Date.now() - listedAt > TENANTS_REFRESH_MS) {
-        streams = await orAbort(selectStreams(redis, keys, query), signal, streams);
-        listedAt = Date.now();
-      }
-      const { events, more } = await orAbort(readStreams(redis, streams, after, PER_STREAM), signal, NOTHING);
+      const watermark = await orAbort(outboxWatermark(redis), signal, 0);
+      if (everyTenant) streams = await orAbort(selectStreams(redis, keys, query), signal, streams);
+      const { events, more } = await orAbort(
+        readStreams(redis, streams, after, PER_STREAM, watermark),
+        signal,
+        NOTHING,
+      );
       if (signal.aborted) return;
       if (events.length > 0) {
         after = events.at(-1)!.position;
@@ -82,7 +84,6 @@ export async function* followOutbox(
           signal,
           null,
         );
-        if (query.kinds.has('kv') && query.tenant === null) listedAt = 0; // a new tenant may have written
       }
     }
   } catch (error) {
