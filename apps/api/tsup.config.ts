@@ -6,6 +6,7 @@ export default defineConfig({
     'bin/cache-api': 'src/bin/cache-api.ts',
     'bench/bench-server': 'bench/bench-server.ts',
     'bench/bare-server': 'bench/bare-server.ts',
+    'bench/node-http-server': 'bench/node-http-server.ts',
     'bench/load': 'bench/load.ts',
   },
   format: ['esm'],

@@ -19,7 +19,7 @@ import { freePort, startRedis } from '@org/cache-testkit';
 import { it } from 'vitest';
 import type { CpuReply, NearReply } from './child.js';
 import type { LoadConfig, LoadResult } from './load-config.js';
-import { combine, type Measured, row, spread } from './report.js';
+import { combine, type Measured, row, spread, times } from './report.js';
 import { ensureWebdis, startWebdis, type Webdis } from './webdis.js';
 import { runWrk, wrkAvailable } from './wrk.js';
 
@@ -252,6 +252,14 @@ async function main(): Promise<void> {
     });
     const api = await startChild('bench-server.js', apiEnv);
     targets.push(ipcTarget('api', api.child, device(api.port)));
+    // the size of a device's answer, for the node-http floor (which sends as many bytes)
+    const sample = await fetch(`${device(api.port).url}/api/devices/${deviceId(0)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const sampleBytes = (await sample.arrayBuffer()).byteLength;
+    console.log(
+      `one device's answer: ${sample.status}, ${sampleBytes} bytes, ${[...sample.headers.keys()].length} headers`,
+    );
     let near: ChildProcess | undefined;
     /** Targets whose server has a near-cache: warmed with every device before the rounds. */
     const nearTargets: Target[] = [];
@@ -285,6 +293,13 @@ async function main(): Promise<void> {
     const bare = await startChild('bare-server.js', { NODE_ENV: 'production' });
     targets.push(
       ipcTarget('bare', bare.child, { ...device(bare.port), pathPrefix: '/bare/', token: undefined }),
+    );
+    const floor = await startChild('node-http-server.js', {
+      NODE_ENV: 'production',
+      NODE_HTTP_BODY_BYTES: String(sampleBytes),
+    });
+    targets.push(
+      ipcTarget('node-http', floor.child, { ...device(floor.port), pathPrefix: '/bare/', token: undefined }),
     );
     const noWebdis =
       GENERATOR === 'wrk' ? ensureWebdis() : 'webdis needs the wrk load generator (a path per key)';
@@ -352,10 +367,15 @@ async function main(): Promise<void> {
         if (name === refName) continue;
         const ratios = r.map((m, k) => m.requestsPerSecond / ref[k]!.requestsPerSecond);
         const p99 = combined.get(name)!.p99 / combined.get(refName)!.p99;
+        // each round's p99 against the reference's in the same round: one disturbed round moves the worst-round figure, not this
+        const p99Ratios = r.map((m, k) => m.p99 / ref[k]!.p99);
         const cpu = r.map((m) => m.serverCpuUsPerRequest.toFixed(0)).join(' ');
         console.log(`  ${name}: server CPU µs/request per round: ${cpu}`);
         console.log(
-          `  ${name}/${refName}: req/s ${((combined.get(name)!.requestsPerSecond / combined.get(refName)!.requestsPerSecond) * 100).toFixed(0)}% (per round: ${spread(ratios)}), p99 ${p99.toFixed(2)}x`,
+          `  ${name}: p99 ms per round: ${r.map((m) => m.p99).join(' ')} (${refName}: ${ref.map((m) => m.p99).join(' ')})`,
+        );
+        console.log(
+          `  ${name}/${refName}: req/s ${((combined.get(name)!.requestsPerSecond / combined.get(refName)!.requestsPerSecond) * 100).toFixed(0)}% (per round: ${spread(ratios)}), p99 ${p99.toFixed(2)}x (worst round against worst round; per round: ${spread(p99Ratios, times)})`,
         );
       }
       return combined;
@@ -378,7 +398,7 @@ async function main(): Promise<void> {
         `with a concurrent ingest rewriting ${INGEST_PER_SECOND} devices/s (each device about once a minute):`,
       );
       const ingest = startIngest(redis.url, prefix, INGEST_PER_SECOND);
-      const busy = targets.filter((t) => t.name !== 'bare');
+      const busy = targets.filter((t) => t.name !== 'bare' && t.name !== 'node-http');
       const before = near ? await nearOf(near) : null;
       const started = performance.now();
       const results = await rounds(busy, ROUNDS, DURATION / ROUNDS);

@@ -36,11 +36,13 @@ export const row = (name: string, r: Measured) =>
   }   errors ${r.errors}`;
 
 const percent = (x: number) => `${(x * 100).toFixed(0)}%`;
+/** A ratio as `1.23x`. */
+export const times = (x: number) => `${x.toFixed(2)}x`;
 
 /** Min, median and max of the per-round ratios: how much the machine's noise moved them. */
-export function spread(ratios: number[]): string {
+export function spread(ratios: number[], format: (x: number) => string = percent): string {
   const sorted = [...ratios].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return `min ${percent(sorted[0]!)}, median ${percent(median)}, max ${percent(sorted.at(-1)!)}`;
+  return `min ${format(sorted[0]!)}, median ${format(median)}, max ${format(sorted.at(-1)!)}`;
 }
