@@ -7,9 +7,11 @@ import { cors } from 'hono/cors';
 import pino from 'pino';
 import { Authenticator } from './auth/authenticator.js';
 import { authenticate } from './auth/middleware.js';
+import { SharedFeed } from './events/shared-feed.js';
 import type { AppEnv } from './http/context.js';
 import { errorHandler, errorResponse } from './http/errors.js';
 import { observe } from './http/observe.js';
+import { DEFAULT_SSE } from './http/sse-stream.js';
 import { EventReaderSlots } from './limits/event-readers.js';
 import { type ApiLimits, DEFAULT_LIMITS } from './limits/limits.js';
 import { rateLimit } from './limits/middleware.js';
@@ -60,12 +62,14 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const metrics = options.metrics ?? new ApiMetrics();
   const auth = options.auth ?? Authenticator.open();
+  // one span per client call while tracing is on (`startTracing` ran first); the transport stays the same object
+  const client = tracing.on ? traceClient(options.client) : options.client;
   const deps: RouteDeps = {
-    // one span per client call while tracing is on (`startTracing` ran first); the transport stays the same object
-    client: tracing.on ? traceClient(options.client) : options.client,
+    client,
     auth,
     limits,
     eventReaders: new EventReaderSlots(limits.eventReaders),
+    feed: new SharedFeed(client, DEFAULT_SSE.maxBufferedEvents),
     logger,
     metrics,
     version: API_VERSION,

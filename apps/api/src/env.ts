@@ -121,7 +121,7 @@ export const ApiEnv = z
     API_MAX_BATCH: int(1, 10_000).default(1_000),
     /** Largest reading list of POST /api/devices/readings. */
     API_MAX_READINGS_BATCH: int(1, 100_000).default(10_000),
-    /** Change-feed (SSE) readers served at once by one process (each holds a Redis connection). */
+    /** Change-feed (SSE) readers served at once by one process (all on one follower of the outbox). */
     EVENT_READERS_MAX: int(1, 10_000).default(256),
     /** Change-feed readers one caller (token, or client address with auth off) may hold on one process. */
     EVENT_READERS_PER_CALLER: int(1, 10_000).default(32),

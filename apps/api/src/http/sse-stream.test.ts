@@ -1,5 +1,6 @@
 import type { CacheEvent } from '@org/cache-core';
 import { describe, expect, it } from 'vitest';
+import { SlowReaderError } from '../events/shared-feed.js';
 import { sseBody } from './sse-stream.js';
 
 const event = (n: number): CacheEvent => ({
@@ -36,6 +37,27 @@ async function readAll(body: ReadableStream<Uint8Array>, ms: number): Promise<st
 }
 
 describe('sseBody', () => {
+  it('ends with the dropped frame, not a failure, when the feed gave up on the reader (SlowReaderError)', async () => {
+    const controller = new AbortController();
+    const ends: string[] = [];
+    async function* fellBehind(): AsyncGenerator<CacheEvent> {
+      yield event(1);
+      yield event(2);
+      throw new SlowReaderError(10_000);
+    }
+    const body = sseBody(
+      fellBehind(),
+      controller,
+      { heartbeatMs: 60_000, maxBufferedEvents: 50, stallMs: 50 },
+      (r) => ends.push(r),
+    );
+    const text = await readAll(body, 2_000);
+    const dropped = /event: cache\.stream\.dropped\ndata: (.*)/.exec(text);
+    expect(JSON.parse(dropped![1]!)).toMatchObject({ reason: 'slow_reader', last_event_id: event(2).id });
+    expect(text).not.toContain('cache.stream.failed');
+    expect(ends).toEqual(['dropped']);
+  });
+
   it('drops a reader that does not keep up: a bounded buffer, then one final event naming the resume id', async () => {
     const controller = new AbortController();
     const ends: string[] = [];

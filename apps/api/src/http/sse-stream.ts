@@ -1,4 +1,5 @@
 import type { CacheEvent } from '@org/cache-core';
+import { SlowReaderError } from '../events/shared-feed.js';
 
 /** Settings of one server-sent-events answer. */
 export interface SseSettings {
@@ -23,7 +24,9 @@ export function sseFrame(event: CacheEvent): string {
  * further (a reader catching up is paced by its socket, the events wait in Redis). When the buffer
  * stays full for `stallMs`, a final `cache.stream.dropped` event says so (with the id to resume
  * after: the last event written) and the stream ends, so memory never grows with a slow reader.
- * The watch ends when the reader goes away (cancel) or the stream ends.
+ * The same frame ends it when the watch gives up on the reader (`SlowReaderError`: the shared
+ * feed's queue of a live reader is full); any other error of the watch ends it with
+ * `cache.stream.failed`. The watch ends when the reader goes away (cancel) or the stream ends.
  */
 export function sseBody(
   events: AsyncIterable<CacheEvent>,
@@ -59,8 +62,20 @@ export function sseBody(
           if (!ended && (stream.desiredSize ?? 0) > 0) stream.enqueue(encoder.encode(': heartbeat\n\n'));
         }, settings.heartbeatMs);
         heartbeat.unref();
+        let lastId: string | null = null;
+        // the last frame of a reader that fell too far behind: where to resume from
+        const drop = (message: string) => {
+          const body = JSON.stringify({
+            event: 'cache.stream.dropped',
+            reason: 'slow_reader',
+            message,
+            last_event_id: lastId,
+          });
+          stream.enqueue(encoder.encode(`event: cache.stream.dropped\ndata: ${body}\n\n`));
+          stream.close();
+          end('dropped');
+        };
         void (async () => {
-          let lastId: string | null = null;
           try {
             for await (const event of events) {
               if (ended) return;
@@ -68,15 +83,9 @@ export function sseBody(
               drained = null;
               if (ended) return;
               if ((stream.desiredSize ?? 0) <= 0) {
-                const body = JSON.stringify({
-                  event: 'cache.stream.dropped',
-                  reason: 'slow_reader',
-                  message: `${settings.maxBufferedEvents} events waited ${settings.stallMs} ms for this reader; reconnect with Last-Event-ID`,
-                  last_event_id: lastId,
-                });
-                stream.enqueue(encoder.encode(`event: cache.stream.dropped\ndata: ${body}\n\n`));
-                stream.close();
-                end('dropped');
+                drop(
+                  `${settings.maxBufferedEvents} events waited ${settings.stallMs} ms for this reader; reconnect with Last-Event-ID`,
+                );
                 return;
               }
               stream.enqueue(encoder.encode(sseFrame(event)));
@@ -86,13 +95,16 @@ export function sseBody(
               stream.close();
               end('closed');
             }
-          } catch {
-            if (!ended) {
-              const body = JSON.stringify({ event: 'cache.stream.failed', last_event_id: lastId });
-              stream.enqueue(encoder.encode(`event: cache.stream.failed\ndata: ${body}\n\n`));
-              stream.close();
-              end('failed');
+          } catch (error) {
+            if (ended) return;
+            if (error instanceof SlowReaderError) {
+              drop(`${error.message}; reconnect with Last-Event-ID`);
+              return;
             }
+            const body = JSON.stringify({ event: 'cache.stream.failed', last_event_id: lastId });
+            stream.enqueue(encoder.encode(`event: cache.stream.failed\ndata: ${body}\n\n`));
+            stream.close();
+            end('failed');
           }
         })();
       },

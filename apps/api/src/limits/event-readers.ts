@@ -2,7 +2,7 @@ import { RateLimitError } from '@org/cache-core';
 
 /** Readers of the change feed (SSE) served at once by one API process, in all and per caller. */
 export interface EventReaderLimits {
-  /** In all (each reader holds a Redis connection of its own). */
+  /** In all (each reader holds a socket and up to 20,000 buffered events). */
   perProcess: number;
   /** Per caller (`callerSubject`): one token cannot take every slot of the process. */
   perCaller: number;

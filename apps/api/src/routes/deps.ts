@@ -1,5 +1,6 @@
 import type { CacheClient } from '@org/cache-client';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { SharedFeed } from '../events/shared-feed.js';
 import type { EventReaderSlots } from '../limits/event-readers.js';
 import type { ApiLimits } from '../limits/limits.js';
 import type { Logger } from '../logger.js';
@@ -13,6 +14,8 @@ export interface RouteDeps {
   limits: ApiLimits;
   /** The change-feed readers' slots of this app (`limits.eventReaders`). */
   eventReaders: EventReaderSlots;
+  /** The change feed every event reader of this app is served from (one follower of the outbox). */
+  feed: SharedFeed;
   logger: Logger;
   metrics: ApiMetrics;
   version: string;

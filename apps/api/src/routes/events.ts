@@ -50,7 +50,7 @@ function serveEvents(
   const since = lastEventId ?? options.since;
   const controller = new AbortController();
   // checked here (CACHE_004 / CACHE_007), before the answer starts
-  const events = deps.client.watch({
+  const events = deps.feed.watch({
     ...options,
     since: since === '0' ? null : since,
     signal: controller.signal,

@@ -44,7 +44,14 @@ const SURFACE: Record<string, string[]> = {
     'isCacheError',
     'toReading',
   ],
-  './transports': ['HttpTransport', 'MemoryTransport', 'RedisTransport', 'connectionDown', 'mapRedisError'],
+  './transports': [
+    'HttpTransport',
+    'MemoryTransport',
+    'RedisTransport',
+    'connectionDown',
+    'mapRedisError',
+    'watchQuery',
+  ],
   './resilience': ['CircuitBreaker', 'Resilience', 'backoffDelayMs', 'resilienceOf'],
   './value-codec': ['hasValueCodec', 'installValueCodec', 'waitForReplica'],
 };

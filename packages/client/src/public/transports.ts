@@ -17,3 +17,4 @@ export type {
   KvSetItem,
   WriteContext,
 } from '../transport.js';
+export { watchQuery } from '../watch.js';

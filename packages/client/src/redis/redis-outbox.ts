@@ -75,6 +75,7 @@ export async function readStreams(
   after: EventPosition | null,
   perStream: number,
   watermark: number,
+  max = Number.POSITIVE_INFINITY,
 ): Promise<{ events: { position: EventPosition; event: CacheEvent }[]; more: boolean }> {
   const replies = await Promise.all(
     streams.map(
@@ -86,47 +87,74 @@ export async function readStreams(
   );
   let bound: EventPosition = { ms: watermark, seq: -1, source: '' };
   let more = false;
-  const events: { position: EventPosition; event: CacheEvent }[] = [];
+  // positions first, events decoded only for the entries kept (a full page keeps fewer than it read)
+  const read: { position: EventPosition; id: string; fields: string[] }[] = [];
   replies.forEach((entries, k) => {
     const source = streams[k]!.source;
-    for (const [id, fields] of entries) {
-      const event = decodeCacheEvent(id, source, fields);
-      events.push({ position: parseEventId(event.id)!, event });
-    }
+    for (const [id, fields] of entries) read.push({ position: streamPosition(id, source), id, fields });
     if (entries.length === perStream) {
       more = true;
-      const last = parseEventId(events.at(-1)!.event.id)!;
+      const last = read.at(-1)!.position;
       if (comparePositions(last, bound) < 0) bound = last;
     }
   });
-  events.sort((a, b) => comparePositions(a.position, b.position));
-  const final = events.filter((e) => comparePositions(e.position, bound) <= 0 && e.position.ms < watermark);
-  return { events: final, more: more || final.length < events.length };
+  read.sort((a, b) => comparePositions(a.position, b.position));
+  let final = read.filter((e) => comparePositions(e.position, bound) <= 0 && e.position.ms < watermark);
+  if (final.length > max) final = final.slice(0, max);
+  const events = final.map((e) => ({
+    position: e.position,
+    event: decodeCacheEvent(e.id, e.position.source, e.fields),
+  }));
+  return { events, more: more || final.length < read.length };
 }
 
-/** Reads the outbox after `since`, at most `limit` events in the delivery order. */
+/** The position of a stream entry (`<ms>-<seq>`, as Redis wrote it) in the stream `source`. */
+function streamPosition(id: string, source: string): EventPosition {
+  const dash = id.indexOf('-');
+  return { ms: Number(id.slice(0, dash)), seq: Number(id.slice(dash + 1)), source };
+}
+
+/** Entries read from each stream per round of `readOutbox`, at least. */
+const MIN_PER_STREAM = 16;
+/** What a round reads from each stream, as a share of the page left to fill (split over the streams). */
+const PER_STREAM_SHARE = 1.25;
+
+/**
+ * Reads the outbox after `since`, at most `limit` events in the delivery order. The page is filled
+ * in rounds that read a share of it from every stream (1.25 times what is left to fill in all, at
+ * least 16 entries a stream), not `limit` entries of each of the 64 device streams and every
+ * tenant's: a page of 1,000 read up to 65,000 entries to keep 1,000 before.
+ */
 export async function readOutbox(
   redis: Redis | Cluster,
   keys: KeyScheme,
   since: string | null,
   limit: number,
 ): Promise<EventPage> {
-  const after = since === null ? null : parseEventId(since);
-  // the watermark first, then the streams: a tenant stream created in between is not passed over
-  const read = async () => {
+  let after = since === null ? null : parseEventId(since);
+  const page: CacheEvent[] = [];
+  let more = true;
+  let waits = 0;
+  while (page.length < limit && more) {
+    // the watermark first, then the streams: a tenant stream created in between is not passed over
     const watermark = await outboxWatermark(redis);
-    return readStreams(redis, await outboxStreams(redis, keys), after, limit, watermark);
-  };
-  let { events, more } = await read();
-  // events of the current millisecond wait for the watermark: a few ms at most (clock skew)
-  for (let attempt = 0; more && events.length < limit && attempt < WATERMARK_RETRIES; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 2));
-    ({ events, more } = await read());
+    const streams = await outboxStreams(redis, keys);
+    const wanted = limit - page.length;
+    const perStream = Math.min(
+      wanted,
+      Math.max(MIN_PER_STREAM, Math.ceil((PER_STREAM_SHARE * wanted) / streams.length)),
+    );
+    const read = await readStreams(redis, streams, after, perStream, watermark, wanted);
+    more = read.more;
+    for (const e of read.events) page.push(e.event);
+    if (page.length > 0) after = parseEventId(page.at(-1)!.id);
+    if (read.events.length === 0 && more) {
+      // events of the current millisecond wait for the watermark: a few ms at most (clock skew)
+      if (++waits > WATERMARK_RETRIES) break;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
   }
-  return {
-    events: events.slice(0, limit).map((e) => e.event),
-    more: more || events.length > limit,
-  };
+  return { events: page, more };
 }
 
 /** Appends the whole-cache event of a flush (after it: a flush spans every slot, no script can hold it). */
