@@ -1,11 +1,12 @@
 import { type CacheClient, createCacheClient, type WatchOptions } from '@org/cache-client';
 import { watchQuery } from '@org/cache-client/transports';
 import type { CacheEvent } from '@org/cache-core';
-import { makeReading, type RedisClusterServer, startRedisCluster } from '@org/cache-testkit';
+import { makeReading, type RedisClusterServer, startRedis, startRedisCluster } from '@org/cache-testkit';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisApiHarness } from '../test/redis-api.js';
+import { serveApp } from '../test/serve.js';
 import { SharedFeed, SlowReaderError } from './shared-feed.js';
 
 const h = redisApiHarness();
@@ -104,6 +105,42 @@ describe('SharedFeed: every change-feed reader of a process on one follower', ()
     expect(texts.every((t) => t.includes('"device_id":"dev-1"'))).toBe(true);
     await Promise.all(bodies.map((b) => b.cancel()));
     await until(async () => (await connectedClients(url)) <= before);
+  });
+
+  it('ends every reader with cache.stream.failed and its last id when Redis goes away', async () => {
+    const own = await startRedis();
+    const client = createCacheClient({ transport: 'redis', url: own.url, keyPrefix: h.prefix() });
+    const served = await serveApp({ client, limits: { rateLimit: null } });
+    h.track(served);
+    const readers = await Promise.all(
+      [1, 2, 3].map(() =>
+        fetch(`${served.url}/api/v2/events`, {
+          headers: { accept: 'text/event-stream', 'x-tenant-id': 'a' },
+        }),
+      ),
+    );
+    const texts = readers.map((r) => {
+      const out = { text: '' };
+      void (async () => {
+        const body = r.body!.getReader();
+        for (;;) {
+          const { value, done } = await body.read();
+          if (done) return;
+          out.text += new TextDecoder().decode(value);
+        }
+      })();
+      return out;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await client.upsertReadings([makeReading('before-outage', 'T', 1)]);
+    await until(() => texts.every((t) => t.text.includes('before-outage')));
+    const lastId = /id: (\S+)/.exec(texts[0]!.text)![1];
+    await own.stop();
+    await until(() => texts.every((t) => t.text.includes('cache.stream.failed')));
+    for (const t of texts) {
+      const failed = /event: cache\.stream\.failed\ndata: (.*)/.exec(t.text)!;
+      expect(JSON.parse(failed[1]!)).toEqual({ event: 'cache.stream.failed', last_event_id: lastId });
+    }
   });
 
   it('drops a reader whose queue passes its bound with SlowReaderError, and keeps serving the others', async () => {
